@@ -1,0 +1,18 @@
+"""FastAPI dependencies every service uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session for one request; work not committed by the handler is rolled back."""
+    with request.app.state.database.session() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_session)]

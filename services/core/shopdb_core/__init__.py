@@ -1,0 +1,1 @@
+"""ShopDB core service."""
