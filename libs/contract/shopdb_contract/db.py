@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 
 def utcnow() -> datetime:
@@ -48,13 +49,15 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(url: str, *, echo: bool = False, pooled: bool = True) -> Engine:
+    """`pooled=False` for one-shot tools (migrations), which should hold no connection after."""
     parsed = make_url(url)
+    nopool = {} if pooled else {"poolclass": NullPool}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, **nopool
         )
 
         @event.listens_for(engine, "connect")
@@ -71,16 +74,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         query = dict(parsed.query)
         query.setdefault("charset", "utf8mb4")
         parsed = parsed.set(query=query)
+        sizing = {"pool_size": 10, "max_overflow": 20, "pool_recycle": 1800} if pooled else nopool
         return create_engine(
-            parsed,
-            echo=echo,
-            pool_pre_ping=True,
-            pool_recycle=1800,
-            pool_size=10,
-            max_overflow=20,
-            isolation_level="READ COMMITTED",
+            parsed, echo=echo, pool_pre_ping=True, isolation_level="READ COMMITTED", **sizing
         )
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    return create_engine(url, echo=echo, pool_pre_ping=True, **nopool)
 
 
 class Database:

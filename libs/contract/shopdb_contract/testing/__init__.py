@@ -1,0 +1,1 @@
+"""Helpers for services' tests: real databases, real processes, generic resource checks."""
