@@ -7,6 +7,7 @@ generated and echoed, JSON logs carrying it, and registration with core.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -19,6 +20,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from sqlalchemy import Table
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shopdb_contract import __contract_version__
@@ -27,6 +29,7 @@ from shopdb_contract.errors import PROBLEM_CONTENT_TYPE, ProblemError, problem_t
 from shopdb_contract.logs import configure_logging, request_id_var
 from shopdb_contract.manifest import ServiceManifest
 from shopdb_contract.registration import Registration
+from shopdb_contract.relay import OutboxRelay, RelayOptions
 from shopdb_contract.settings import ServiceSettings
 
 log = logging.getLogger("shopdb.app")
@@ -195,6 +198,7 @@ def create_service_app(
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
     register: bool = True,
+    outbox: Table | None = None,
 ) -> FastAPI:
     """Build a service's app. Production settings are checked here, before anything runs."""
     settings.validate_for_start(manifest.name)
@@ -207,6 +211,21 @@ def create_service_app(
             result = hook(app)
             if result is not None:
                 await result
+        relay_task = None
+        relay_stop = asyncio.Event()
+        if outbox is not None and settings.relay_enabled:
+            relay = OutboxRelay(
+                service=manifest.name,
+                database=database,
+                table=outbox,
+                nats_url=settings.nats_url,
+                limits=settings.stream_limits(),
+                options=RelayOptions(
+                    batch_size=settings.relay_batch_size, retention_hours=settings.outbox_retention_hours
+                ),
+            )
+            app.state.relay = relay
+            relay_task = asyncio.create_task(relay.run(relay_stop), name=f"{manifest.name}-relay")
         registration = None
         if register:
             registration = Registration(manifest=manifest, settings=settings)
@@ -218,6 +237,12 @@ def create_service_app(
         finally:
             if registration is not None:
                 await registration.stop()
+            if relay_task is not None:
+                relay_stop.set()
+                try:
+                    await asyncio.wait_for(relay_task, timeout=10)
+                except (asyncio.TimeoutError, Exception):
+                    relay_task.cancel()
             for hook in on_shutdown:
                 result = hook(app)
                 if result is not None:
@@ -237,6 +262,8 @@ def create_service_app(
     app.state.settings = settings
     app.state.database = database
     app.state.registration = None
+    app.state.relay = None
+    app.state.outbox = outbox
 
     install_problem_handlers(app)
     if settings.cors_origins:

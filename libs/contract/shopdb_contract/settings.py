@@ -49,6 +49,14 @@ class ServiceSettings(BaseSettings):
     register_timeout: float = Field(default=120.0, gt=0)
 
     nats_url: str = "nats://127.0.0.1:4222"
+    # Outbox relay and JetStream streams (ADR-008).
+    relay_enabled: bool = True
+    relay_batch_size: int = Field(default=500, ge=1, le=10000)
+    outbox_retention_hours: float = Field(default=24.0, gt=0)
+    audit_stream_max_age_days: float = Field(default=30.0, gt=0)
+    events_stream_max_age_days: float = Field(default=7.0, gt=0)
+    stream_duplicate_window_seconds: float = Field(default=600.0, gt=0)
+    stream_max_bytes: int = -1
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
@@ -59,6 +67,16 @@ class ServiceSettings(BaseSettings):
         if isinstance(value, str):
             return [o.strip() for o in value.split(",") if o.strip()]
         return value
+
+    def stream_limits(self):
+        from shopdb_contract.streams import StreamLimits
+
+        return StreamLimits(
+            audit_max_age_days=self.audit_stream_max_age_days,
+            events_max_age_days=self.events_stream_max_age_days,
+            duplicate_window_seconds=self.stream_duplicate_window_seconds,
+            max_bytes=self.stream_max_bytes,
+        )
 
     @property
     def is_production(self) -> bool:
