@@ -76,9 +76,12 @@ class OutboxRelay:
             )
             if not ids:
                 return []
+            # The lease condition is repeated here: where the database cannot skip locked
+            # rows (SQLite), two relays may pick the same ids, and only one may win them.
+            free = or_(t.c.claimed_until.is_(None), t.c.claimed_until < now)
             session.execute(
                 update(t)
-                .where(t.c.id.in_(ids))
+                .where(t.c.id.in_(ids), t.c.sent_at.is_(None), free)
                 .values(
                     claimed_by=self.instance,
                     claimed_until=now + timedelta(seconds=self.options.lease_seconds),
@@ -86,7 +89,9 @@ class OutboxRelay:
                 )
             )
             rows = session.execute(
-                select(t.c.id, t.c.event_id, t.c.subject, t.c.payload).where(t.c.id.in_(ids)).order_by(t.c.id)
+                select(t.c.id, t.c.event_id, t.c.subject, t.c.payload)
+                .where(t.c.id.in_(ids), t.c.claimed_by == self.instance)
+                .order_by(t.c.id)
             ).all()
         return [(row.id, str(row.event_id), row.subject, row.payload) for row in rows]
 
