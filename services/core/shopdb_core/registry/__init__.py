@@ -1,0 +1,1 @@
+"""The service registry: which domain services this site runs, and whether core routes to them."""
