@@ -96,8 +96,10 @@ def render_static_config(
     config: dict[str, Any] = {
         "global": {"checkNewVersion": False, "sendAnonymousUsage": False},
         "entryPoints": {
-            ENTRYPOINT: {"address": f"{host}:{entry_port}"},
-            INTERNAL_ENTRYPOINT: {"address": f"{host}:{ping_port}"},
+            # Headers that alias another (X_Auth_User for X-Auth-User) are dropped, so no client
+            # can pass one off as a header the gateway vouches for.
+            ENTRYPOINT: {"address": f"{host}:{entry_port}", "http": {"aliasHeadersStrategy": "delete"}},
+            INTERNAL_ENTRYPOINT: {"address": f"{host}:{ping_port}", "http": {"aliasHeadersStrategy": "delete"}},
         },
         "ping": {"entryPoint": INTERNAL_ENTRYPOINT},
         "log": {"level": log_level.upper(), "format": "json"},
