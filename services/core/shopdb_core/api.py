@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     from shopdb_core.assets.api import router as assets
+    from shopdb_core.audit.api import router as audit
     from shopdb_core.gateway.api import fallback_router, internal_router as gateway_internal
     from shopdb_core.locations.api import router as locations
     from shopdb_core.reference.api import router as reference
@@ -20,6 +21,7 @@ def routers() -> list[APIRouter]:
         assets,
         locations,
         relationships,
+        audit,
         sitesettings,
         registry,
         registry_internal,
@@ -29,10 +31,13 @@ def routers() -> list[APIRouter]:
 
 
 def startup_hooks():
+    from shopdb_core.audit.store import start_store_task
     from shopdb_core.registry.service import record_core_on_startup
 
-    return [record_core_on_startup]
+    return [record_core_on_startup, start_store_task]
 
 
 def shutdown_hooks():
-    return []
+    from shopdb_core.audit.store import stop_store_task
+
+    return [stop_store_task]

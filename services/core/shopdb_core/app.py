@@ -21,6 +21,7 @@ def create_app(manifest: ServiceManifest | None = None, settings: CoreSettings |
 
     # Imported here so the manifest is read (and refused) before core's own code loads.
     from shopdb_core import api
+    from shopdb_core.audit.models import Outbox
 
     return create_service_app(
         manifest=manifest,
@@ -31,4 +32,5 @@ def create_app(manifest: ServiceManifest | None = None, settings: CoreSettings |
         on_shutdown=api.shutdown_hooks(),
         # Core does not register with itself over HTTP; it records itself at start-up.
         register=False,
+        outbox=Outbox,
     )

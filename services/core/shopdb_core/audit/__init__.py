@@ -1,0 +1,1 @@
+"""Core's audit store: every service's audit events, stored once, queryable by everyone."""
