@@ -20,8 +20,9 @@ from shopdb_contract.manifest import RESERVED_NAMES, ServiceManifest
 
 def version_in_range(version: str, spec: str) -> bool:
     specifier = SpecifierSet(spec)
-    # prereleases=None keeps PEP 440's rule: only a range naming a pre-release admits one.
-    return specifier.contains(Version(version), prereleases=None)
+    # Said explicitly rather than left to packaging's default, which changed between its
+    # releases: only a range naming a pre-release (specifier.prereleases) admits one.
+    return specifier.contains(Version(version), prereleases=bool(specifier.prereleases))
 
 
 def check_contract(manifest: ServiceManifest, contract_version: str = __contract_version__) -> None:

@@ -143,6 +143,9 @@ class ServiceManifest(BaseModel):
 def _check_specifier(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be empty: give a range such as '>=0.1,<0.2'")
+    if any(not clause.strip() for clause in value.split(",")):
+        # packaging skips empty clauses; ">=0.1,,<0.2" is a typo worth pointing out.
+        raise ValueError(f"{value!r} has an empty clause between commas")
     try:
         SpecifierSet(value)
     except InvalidSpecifier as exc:
