@@ -64,7 +64,12 @@ def list_services(settings: StackSettings, layout: Layout) -> int:
         installed = "always" if name == "core" else ("yes" if name in state.installed() else "no")
         enabled = "yes" if state.is_enabled(name) else "no"
         entry = registry.get(name)
-        status = "core not running" if not core else (entry.get("status", "registered") if entry else "not registered")
+        if not core:
+            status = "core not running"
+        elif not entry:
+            status = "not registered"
+        else:
+            status = entry.get("status", "registered") + (", routed" if entry.get("routed") else "")
         rows.append((name, version, installed, enabled, str(status)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:

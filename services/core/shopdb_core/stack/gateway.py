@@ -31,18 +31,21 @@ class GatewayFiles:
 
 
 def write_gateway_config(config: GatewayConfig) -> GatewayFiles:
-    from shopdb_core.gateway.traefik_config import write_static_config
+    from shopdb_core.gateway.traefik_config import default_dynamic_dir, dynamic_env, write_static_config
 
     static = write_static_config(
         config.directory / "traefik.yml",
-        entrypoint_port=config.gateway_port,
+        entry_port=config.gateway_port,
         ping_port=config.ping_port,
         core_url=config.core_url,
+        gateway_token=config.gateway_token,
+        dynamic_dir=default_dynamic_dir(),
+        access_log_path=config.log_dir / "gateway-access.log",
         host=config.host,
-        access_log=config.log_dir / "gateway-access.log",
     )
-    # The dynamic config templates read these (core's own route, the route-source token).
-    env = {"SHOPDB_CORE_URL": config.core_url, "SHOPDB_GATEWAY_TOKEN": config.gateway_token}
     return GatewayFiles(
-        static_config=Path(static), ping_url=f"http://{config.host}:{config.ping_port}/ping", env=env
+        static_config=static,
+        ping_url=f"http://{config.host}:{config.ping_port}/ping",
+        # The file provider's templates read these (core's own route, the body limit).
+        env=dynamic_env(core_url=config.core_url),
     )

@@ -8,8 +8,11 @@ from pathlib import Path
 
 from shopdb_contract.compat import dependency_order
 from shopdb_contract.manifest import ServiceManifest, load_manifest
-from shopdb_core.app import SERVICE_DIR
 from shopdb_core.stack.settings import StackSettings
+
+
+# services/core; not imported from shopdb_core.app, which would load FastAPI for every command.
+CORE_DIR = Path(__file__).resolve().parents[2]
 
 
 class StackError(Exception):
@@ -30,7 +33,7 @@ class Layout:
 
     @classmethod
     def from_settings(cls, settings: StackSettings) -> Layout:
-        services_dir = (settings.services_dir or SERVICE_DIR.parent).resolve()
+        services_dir = (settings.services_dir or CORE_DIR.parent).resolve()
         return cls(services_dir=services_dir, var_dir=settings.var_path)
 
     @property

@@ -151,7 +151,7 @@ class Stack:
             # /readyz: the app is up and its database answers; a refused service exits here.
             wait_http(f"{base_url}/readyz", timeout=READY_TIMEOUT, process=process)
 
-        self.start_traefik(core_url, gateway_port, common)
+        self.start_traefik(core_url, gateway_port, common, taken)
         self.urls.update(core=core_url, nats=nats_url)
         self.write_running_file()
 
@@ -167,8 +167,8 @@ class Stack:
         wait_tcp(self.host, port, self.nats)
         return f"nats://{self.host}:{port}"
 
-    def start_traefik(self, core_url: str, gateway_port: int, env: dict[str, str]) -> None:
-        ping_port = pick_port(self.settings.gateway_port + 1, set())
+    def start_traefik(self, core_url: str, gateway_port: int, env: dict[str, str], taken: set[int]) -> None:
+        ping_port = pick_port(gateway_port + 1, taken)
         config = write_gateway_config(
             GatewayConfig(
                 directory=self.layout.gateway_dir,
@@ -271,6 +271,9 @@ def run(stack: Stack) -> int:
         say(f"{exc}: stopping")
     except (StackError, TimeoutError, RuntimeError) as exc:
         print(f"shopdb: {exc}", file=sys.stderr, flush=True)
+        code = 1
+    except Exception as exc:  # anything else (a failed migration, say): still stop the children
+        print(f"shopdb: start-up failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         code = 1
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
