@@ -1,8 +1,10 @@
 """Run a service: `python -m shopdb_contract.serve services/<name> --port 8101`.
 
 The manifest is read and checked before any of the service's code is imported, so a service
-whose manifest is broken, or whose contract range excludes the installed contract, stops here
-with a message naming the file and the field.
+whose manifest is broken stops here with a message naming the file and the field. Whether its
+contract range fits is core's decision, made at registration against core's contract version
+(ADR-002): core records the refusal and its reason, and the refusal policy applies (fail loud
+in development and test, isolate in production).
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from shopdb_contract import __contract_version__
-from shopdb_contract.compat import check_contract, check_name
+from shopdb_contract.compat import check_name
 from shopdb_contract.errors import ContractError
 from shopdb_contract.manifest import ManifestError, load_manifest
 
@@ -28,7 +29,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         manifest = load_manifest(args.service_dir)
         check_name(manifest)
-        check_contract(manifest, __contract_version__)
     except ManifestError as exc:
         print(f"shopdb: invalid manifest: {exc}", file=sys.stderr)
         return 2

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shopdb_contract import __contract_version__
-from shopdb_contract.compat import check_registration
+from shopdb_contract.compat import check_contract, check_registration
 from shopdb_contract.db import utcnow
 from shopdb_contract.errors import ConflictError, ContractError, NotFoundError, ProblemError
 from shopdb_contract.manifest import ManifestError, ServiceManifest, parse_manifest
@@ -223,6 +223,11 @@ def record_core(*, session: Session, manifest: ServiceManifest, base_url: str) -
 
 
 def record_core_on_startup(app: FastAPI) -> None:
-    """Start-up hook: core records itself in its own registry."""
+    """Start-up hook: core records itself in its own registry.
+
+    Core holds itself to the rule it applies to others: its manifest's range must admit the
+    contract it runs on, or it does not start.
+    """
+    check_contract(app.state.manifest, __contract_version__)
     with app.state.database.session() as session:
         record_core(session=session, manifest=app.state.manifest, base_url=app.state.settings.base_url)
