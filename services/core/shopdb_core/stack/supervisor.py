@@ -196,6 +196,7 @@ class Stack:
             "core_url": self.urls["core"],
             "nats_url": self.urls["nats"],
             "services": {s.name: p.pid for s, p in self.services},
+            "processes": {p.name: p.pid for p in self.processes()},
         }
         self.layout.running_file.write_text(json.dumps(running, indent=2) + "\n", encoding="utf-8")
 
