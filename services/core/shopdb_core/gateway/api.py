@@ -41,14 +41,15 @@ fallback_router = APIRouter(include_in_schema=False)
 _METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
-@fallback_router.api_route("/api/collector/{name}", methods=_METHODS)
-@fallback_router.api_route("/api/collector/{name}/{rest:path}", methods=_METHODS)
-@fallback_router.api_route("/api/{name}", methods=_METHODS)
-@fallback_router.api_route("/api/{name}/{rest:path}", methods=_METHODS)
 def unrouted_service(name: str, request: Request, session: DbSession) -> None:
     if name in RESERVED_NAMES:
         raise _core_path_problem(request)
     raise why_not_routed(session=session, name=name, timeout=request.app.state.settings.heartbeat_timeout)
+
+
+# Collector paths first, or /api/{name}/... would read "collector" as the service's name.
+for _path in ("/api/collector/{name}", "/api/collector/{name}/{rest:path}", "/api/{name}", "/api/{name}/{rest:path}"):
+    fallback_router.add_api_route(_path, unrouted_service, methods=_METHODS)
 
 
 def why_not_routed(*, session, name: str, timeout: float) -> ProblemError:
