@@ -1,0 +1,1 @@
+"""Generic assets: the record every domain service hangs its details on."""

@@ -1,0 +1,46 @@
+"""The generic asset. Domain services key their details by `id`; no foreign key crosses over."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Double, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shopdb_contract.db import UTCDateTime, new_uuid, utcnow
+from shopdb_core.db import Base
+from shopdb_core.locations.models import Location
+from shopdb_core.reference.models import AssetModel, Vendor
+
+
+class Asset(Base):
+    __tablename__ = "assets"
+    # The list filters by type, status or location and orders by assetnumber by default; these
+    # let a filtered page and its count be read from an index without touching the table.
+    __table_args__ = (
+        Index("ix_assets_type_status_assetnumber", "type", "status", "assetnumber"),
+        Index("ix_assets_status_assetnumber", "status", "assetnumber"),
+        Index("ix_assets_location_id_status", "location_id", "status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
+    assetnumber: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    type: Mapped[str] = mapped_column(ForeignKey("asset_types.name"))
+    status: Mapped[str] = mapped_column(ForeignKey("asset_statuses.key"))
+    location_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("locations.id"))
+    vendor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("vendors.id"), index=True)
+    model_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("asset_models.id"), index=True)
+    serialnumber: Mapped[str] = mapped_column(String(100), default="", index=True)
+    mapx: Mapped[float | None] = mapped_column(Double)
+    mapy: Mapped[float | None] = mapped_column(Double)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # The status a soft delete replaced, so a restore puts the asset back as it was.
+    retiredfrom: Mapped[str | None] = mapped_column(String(20))
+    created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
+
+    location: Mapped[Location | None] = relationship(lazy="raise")
+    vendor: Mapped[Vendor | None] = relationship(lazy="raise")
+    model: Mapped[AssetModel | None] = relationship(lazy="raise")

@@ -1,0 +1,1 @@
+"""Locations: the site tree (site > building > area > cell, as deep as needed)."""

@@ -1,0 +1,1 @@
+"""Reference data: asset types, statuses, relationship types, vendors and models."""

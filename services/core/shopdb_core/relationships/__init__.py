@@ -1,0 +1,1 @@
+"""Relationships between assets (controls, connected_to, powered_by, ...)."""

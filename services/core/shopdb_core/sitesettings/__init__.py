@@ -1,0 +1,1 @@
+"""Site settings: namespaced keys (core.*, service.<name>.*) with JSON values."""
