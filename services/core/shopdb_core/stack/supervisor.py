@@ -24,6 +24,8 @@ from shopdb_core.stack.settings import StackSettings
 from shopdb_core.stack.state import LocalState
 
 READY_TIMEOUT = 60.0
+# A service drains its event relay on the way down; give it longer than the relay's own 10 s.
+SERVICE_STOP_TIMEOUT = 15.0
 
 
 class StopRequested(Exception):
@@ -230,7 +232,7 @@ class Stack:
     def stop(self) -> None:
         # Services first (they may flush events to NATS), then the door, then NATS.
         for service, process in reversed(self.services):
-            self._stop(process)
+            self._stop(process, SERVICE_STOP_TIMEOUT)
         if self.traefik:
             self._stop(self.traefik)
         if self.nats:
@@ -243,13 +245,15 @@ class Stack:
             if running.get("pid") in (os.getpid(), None):
                 self.layout.running_file.unlink(missing_ok=True)
 
-    def _stop(self, process: ManagedProcess) -> None:
+    def _stop(self, process: ManagedProcess, timeout: float = 10.0) -> None:
         if process.popen is None:
             return
         was_alive = process.alive
-        code = process.stop(timeout=10)
+        code = process.stop(timeout=timeout)
         if was_alive:
-            say(f"stopped {process.name} (exit {code})")
+            # uvicorn re-raises the SIGTERM it handled, so -15 is a clean stop too.
+            how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 else f"exit {code}"
+            say(f"stopped {process.name} ({how})")
 
 
 def run(stack: Stack) -> int:
