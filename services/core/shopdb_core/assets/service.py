@@ -152,7 +152,7 @@ def _apply(session: Session, asset: Asset, data: dict[str, Any]) -> None:
         model_id = data["model"]
         model = reference.require_model(session, model_id=model_id) if model_id else None
         asset.model_id = model.id if model else None
-        if model is not None and "vendor" not in data:
+        if model is not None and data.get("vendor") is None:
             asset.vendor_id = model.vendor_id  # the model names its vendor; no need to say it twice
     if asset.model_id is not None:
         model = session.get(AssetModel, asset.model_id)

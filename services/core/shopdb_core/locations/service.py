@@ -52,7 +52,7 @@ def require_location(session: Session, *, location_id: uuid.UUID, field: str = "
 def _parents(session: Session) -> dict[uuid.UUID, uuid.UUID | None]:
     # A site has hundreds of locations, not millions: one small query beats a recursive CTE
     # that would read differently on SQLite and MariaDB.
-    return dict(session.execute(select(Location.id, Location.parent_id)).tuples().all())
+    return {row[0]: row[1] for row in session.execute(select(Location.id, Location.parent_id))}
 
 
 def descendant_ids(session: Session, *, location_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
