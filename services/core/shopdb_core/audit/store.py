@@ -191,10 +191,9 @@ class AuditStore:
                     continue
                 await self.handle(msgs)
         finally:
-            try:
-                await nc.drain()
-            except Exception:
-                await nc.close()
+            # close, not drain: draining a pull subscription waits out its full timeout, and
+            # anything fetched but not acked is simply redelivered to the next store.
+            await nc.close()
 
 
 def _short(exc: BaseException) -> str:
