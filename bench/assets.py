@@ -1,6 +1,6 @@
 """Asset API benchmark: 100,000 assets, the list and get endpoints, via the gateway and direct.
 
-    .venv/bin/python bench/assets.py [--assets 100000] [--requests 3000] [--concurrency 4]
+    .venv/bin/python bench/assets.py [--assets 100000] [--requests 4000] [--concurrency 4] [--rounds 4]
                                      [--mysql | --database-url URL]
 
 Starts its own NATS, core and Traefik on free ports with a fresh database (SQLite by default),
@@ -86,11 +86,33 @@ def row(label: str, via: str, result: Result) -> str:
     )
 
 
+def measure(core_url: str, gateway_url: str, paths: list[str], args) -> tuple[Result, Result]:
+    """Direct and gateway runs interleaved over `args.rounds`, alternating which goes first, so
+    a neighbour's burst of CPU or a warming cache does not favour one path."""
+    runs: dict[str, list[Result]] = {core_url: [], gateway_url: []}
+    per_round = max(1, args.requests // args.rounds)
+    for round_ in range(args.rounds):
+        order = (core_url, gateway_url) if round_ % 2 == 0 else (gateway_url, core_url)
+        for base in order:
+            runs[base].append(load(base, paths, requests=per_round, concurrency=args.concurrency))
+    return merge(runs[core_url]), merge(runs[gateway_url])
+
+
+def merge(results: list[Result]) -> Result:
+    return Result(
+        requests=sum(r.requests for r in results),
+        seconds=sum(r.seconds for r in results),
+        latencies=sorted(x for r in results for x in r.latencies),
+        errors=sum(r.errors for r in results),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--assets", type=int, default=100_000)
-    parser.add_argument("--requests", type=int, default=3000, help="requests per endpoint and path")
+    parser.add_argument("--requests", type=int, default=4000, help="requests per endpoint and path, over all rounds")
     parser.add_argument("--concurrency", type=int, default=4, help="keep-alive connections")
+    parser.add_argument("--rounds", type=int, default=4, help="interleaved direct/gateway rounds")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--database-url", help="an empty database for core (default: a fresh SQLite file)")
     group.add_argument("--mysql", action="store_true", help="a fresh database on the local MariaDB/MySQL")
@@ -122,9 +144,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{'endpoint':<38} {'via':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
             summary = []
             for label, paths in scenarios:
-                direct = load(core_url, paths, requests=args.requests, concurrency=args.concurrency)
+                direct, gateway = measure(core_url, gateway_url, paths, args)
                 print(row(label, "direct", direct), flush=True)
-                gateway = load(gateway_url, paths, requests=args.requests, concurrency=args.concurrency)
                 print(row(label, "gateway", gateway), flush=True)
                 ratio = gateway.rps / direct.rps if direct.rps else 0.0
                 verdict = "meets" if ratio >= GATEWAY_SHARE_TARGET else "MISSES"

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 def test_asset_benchmark_prints_figures_for_both_paths_and_the_targets():
     run = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "assets.py"), "--assets", "200", "--requests", "40", "--concurrency", "2"],
+        [sys.executable, str(REPO / "bench" / "assets.py"), "--assets", "200", "--requests", "40", "--concurrency", "2", "--rounds", "2"],
         cwd=REPO, env=clean_env(), capture_output=True, text=True, timeout=90,
     )
     assert run.returncode == 0, run.stdout + run.stderr
