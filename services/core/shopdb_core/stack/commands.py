@@ -29,8 +29,7 @@ def migrate(settings: StackSettings, layout: Layout, names: list[str]) -> int:
     data.check_separate_databases(names, settings)
     for name in names:
         url = data.database_url(name, settings, layout)
-        data.migrate(known[name], url)
-        out(f"{name}: migrated")
+        out(f"{name}: " + ("migrated" if data.migrate(known[name], url) else "no migrations"))
     return 0
 
 

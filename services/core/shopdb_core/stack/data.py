@@ -36,8 +36,41 @@ def check_separate_databases(names: list[str], settings: StackSettings) -> None:
         )
 
 
-def migrate(service: Service, url: str) -> None:
+def has_migrations(service: Service) -> bool:
+    return (service.directory / "alembic.ini").is_file()
+
+
+def migrate(service: Service, url: str) -> bool:
+    """Apply the service's migrations; False when it keeps no tables (no alembic.ini)."""
+    if not has_migrations(service):
+        return False
+    ensure_database(url)
     upgrade(service.directory, url)
+    return True
+
+
+def ensure_database(url: str) -> None:
+    """On MySQL/MariaDB, create the service's database when the account may; SQLite makes its file."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "mysql" or not parsed.database:
+        return
+    engine = make_engine(parsed.set(database="").render_as_string(hide_password=False), pooled=False)
+    try:
+        with engine.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :name"), {"name": parsed.database}
+            ).first()
+            if exists is None:
+                connection.execute(
+                    text(f"CREATE DATABASE `{parsed.database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+                )
+    except Exception as exc:
+        raise StackError(
+            f"database {parsed.database!r} on {parsed.host} does not exist and could not be created "
+            f"({type(exc).__name__}: {exc}); create it, or give a URL to an existing one"
+        ) from exc
+    finally:
+        engine.dispose()
 
 
 def seed(url: str, *, demo: bool = False) -> None:

@@ -123,8 +123,8 @@ class Stack:
         nats_url = self.start_nats(taken)
         urls = {s.name: data.database_url(s.name, self.settings, self.layout) for s in services}
         for service in services:
-            say(f"migrating {service.name}")
-            data.migrate(service, urls[service.name])
+            migrated = data.migrate(service, urls[service.name])
+            say(f"{service.name}: " + ("migrations applied" if migrated else "no migrations"))
         say("seeding reference data" + (" and demo data" if self.demo else ""))
         data.seed(urls["core"], demo=self.demo)
 
