@@ -12,7 +12,7 @@ import pytest
 from shopdb_contract.processes import ManagedProcess, free_port, wait_http
 from shopdb_core.stack.layout import pid_alive
 
-from .conftest import clean_env
+from .conftest import clean_env, shopdb
 
 pytestmark = pytest.mark.e2e
 
@@ -72,6 +72,12 @@ def test_shopdb_up_serves_the_api_through_the_gateway_stops_on_ctrl_c_and_keeps_
             position = api.get(f"/api/assets/{asset_id}/position")
             assert position.status_code == 200, position.text
             assert (position.json()["mapx"], position.json()["mapy"]) == (12.5, 40.0)
+            assert position.json()["source"] == "location"
+
+        # The other commands find the running core through var/stack.json.
+        listed = shopdb("services", "list", cwd=tmp_path, env=env)
+        core_row = next(line for line in listed.stdout.splitlines() if line.startswith("core"))
+        assert core_row.endswith("registered, routed"), listed.stdout
     finally:
         if stack.alive:
             stop_with_ctrl_c(stack, var_dir)
