@@ -85,6 +85,12 @@ class Actor:
 
 
 SYSTEM = Actor()
+ANONYMOUS = Actor("anonymous")
+
+
+def request_actor(request) -> Actor:
+    """The actor of an API request: set on `request.state.actor` by authentication."""
+    return getattr(request.state, "actor", None) or ANONYMOUS
 
 
 def is_secret_field(name: str) -> bool:
