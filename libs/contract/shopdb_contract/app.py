@@ -24,10 +24,12 @@ from sqlalchemy import Table
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shopdb_contract import __contract_version__
+from shopdb_contract import auditing
 from shopdb_contract.db import Database
 from shopdb_contract.errors import PROBLEM_CONTENT_TYPE, ProblemError, problem_type
 from shopdb_contract.logs import configure_logging, request_id_var
 from shopdb_contract.manifest import ServiceManifest
+from shopdb_contract.outbox import OutboxWriter
 from shopdb_contract.registration import Registration
 from shopdb_contract.relay import OutboxRelay, RelayOptions
 from shopdb_contract.settings import ServiceSettings
@@ -264,6 +266,8 @@ def create_service_app(
     app.state.registration = None
     app.state.relay = None
     app.state.outbox = outbox
+    if outbox is not None:
+        auditing.install(database.sessions, OutboxWriter(service=manifest.name, table=outbox))
 
     install_problem_handlers(app)
     if settings.cors_origins:

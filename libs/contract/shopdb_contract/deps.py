@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 def get_session(request: Request) -> Iterator[Session]:
     """A session for one request; work not committed by the handler is rolled back."""
     with request.app.state.database.session() as session:
+        # Auditing reads the actor (left on request.state by authentication) from here.
+        session.info["request"] = request
         yield session
 
 
