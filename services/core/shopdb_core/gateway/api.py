@@ -6,6 +6,7 @@ import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
+from fastapi.routing import APIRoute
 from starlette.routing import Match
 
 from shopdb_contract.deps import DbSession
@@ -83,16 +84,21 @@ def why_not_routed(*, session, name: str, timeout: float) -> ProblemError:
 
 
 def _core_path_problem(request: Request) -> ProblemError:
-    # A core path in a method core does not serve is 405, not "no such service".
-    for route in request.app.router.routes:
-        if getattr(route, "endpoint", None) is unrouted_service:
-            continue
-        match, _ = route.matches(request.scope)
-        if match is Match.PARTIAL:
-            allowed = ", ".join(sorted(getattr(route, "methods", None) or []))
-            return _MethodNotAllowed(
-                f"{request.method} is not allowed on {request.url.path}", headers={"Allow": allowed}
-            )
+    # A core path in a method core does not serve is 405, not "no such service". Core's own
+    # routers are asked (not the app's, whose included-router wrappers are FastAPI internals).
+    from shopdb_core.api import routers
+
+    allowed: set[str] = set()
+    for router in routers():
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.endpoint is not unrouted_service:
+                match, _ = route.matches(request.scope)
+                if match is Match.PARTIAL:
+                    allowed |= route.methods
+    if allowed:
+        return _MethodNotAllowed(
+            f"{request.method} is not allowed on {request.url.path}", headers={"Allow": ", ".join(sorted(allowed))}
+        )
     return NotFoundError(f"no such path: {request.url.path}")
 
 
