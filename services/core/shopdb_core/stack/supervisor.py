@@ -122,11 +122,7 @@ class Stack:
 
         nats_url = self.start_nats(taken)
         urls = {s.name: data.database_url(s.name, self.settings, self.layout) for s in services}
-        for service in services:
-            migrated = data.migrate(service, urls[service.name])
-            say(f"{service.name}: " + ("migrations applied" if migrated else "no migrations"))
-        say("seeding reference data" + (" and demo data" if self.demo else ""))
-        data.seed(urls["core"], demo=self.demo)
+        self.prepare_data(services, urls)
 
         core_port = pick_port(self.settings.core_port, taken)
         core_url = f"http://{self.host}:{core_port}"
@@ -138,6 +134,22 @@ class Stack:
             "SHOPDB_GATEWAY_TOKEN": self.settings.gateway_token.get_secret_value(),
             "SHOPDB_REGISTRATION_SECRET": self.settings.registration_secret.get_secret_value(),
         }
+        self.start_services(services, urls, common, core_port, taken)
+        self.start_traefik(core_url, gateway_port, common, taken)
+        self.urls.update(core=core_url, nats=nats_url)
+        self.write_running_file()
+
+    def prepare_data(self, services: list[Service], urls: dict[str, str]) -> None:
+        for service in services:
+            migrated = data.migrate(service, urls[service.name])
+            say(f"{service.name}: " + ("migrations applied" if migrated else "no migrations"))
+        say("seeding reference data" + (" and demo data" if self.demo else ""))
+        data.seed(urls["core"], demo=self.demo)
+
+    def start_services(
+        self, services: list[Service], urls: dict[str, str], common: dict[str, str], core_port: int, taken: set[int]
+    ) -> None:
+        """One at a time in start order: a service registers at start-up, after what it needs."""
         next_port = self.settings.services_first_port
         for service in services:
             port = core_port if service.name == "core" else pick_port(next_port, taken)
@@ -152,10 +164,6 @@ class Stack:
             say(f"starting {service.name} on {base_url} (log {process.log_path})")
             # /readyz: the app is up and its database answers; a refused service exits here.
             wait_http(f"{base_url}/readyz", timeout=READY_TIMEOUT, process=process)
-
-        self.start_traefik(core_url, gateway_port, common, taken)
-        self.urls.update(core=core_url, nats=nats_url)
-        self.write_running_file()
 
     def start_nats(self, taken: set[int]) -> str:
         if self.settings.nats_url:
