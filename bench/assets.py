@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shutil
 import sys
 import tempfile
@@ -78,15 +79,25 @@ def load_assets(url: str, count: int) -> tuple[float, dict]:
     return seconds, pick
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def row(label: str, via: str, result: Result) -> str:
     errors = f"  ({result.errors} errors)" if result.errors else ""
+    per_request = {name: seconds / result.requests * 1000 for name, seconds in result.cpu.items()}
     return (
         f"{label:<38} {via:<8} {result.rps:>9.0f} {result.percentile(50) * 1000:>8.2f} "
-        f"{result.percentile(99) * 1000:>8.2f}{errors}"
+        f"{result.percentile(99) * 1000:>8.2f} {per_request.get('core', 0):>9.2f} {per_request.get('traefik', 0):>9.2f}{errors}"
     )
 
 
-def measure(core_url: str, gateway_url: str, paths: list[str], args) -> tuple[Result, Result]:
+def measure(core_url: str, gateway_url: str, paths: list[str], args, pids: dict[str, int]) -> tuple[Result, Result]:
     """Direct and gateway runs interleaved over `args.rounds`, alternating which goes first, so
     a neighbour's burst of CPU or a warming cache does not favour one path."""
     runs: dict[str, list[Result]] = {core_url: [], gateway_url: []}
@@ -94,7 +105,10 @@ def measure(core_url: str, gateway_url: str, paths: list[str], args) -> tuple[Re
     for round_ in range(args.rounds):
         order = (core_url, gateway_url) if round_ % 2 == 0 else (gateway_url, core_url)
         for base in order:
-            runs[base].append(load(base, paths, requests=per_round, concurrency=args.concurrency))
+            before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            result = load(base, paths, requests=per_round, concurrency=args.concurrency)
+            result.cpu = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
+            runs[base].append(result)
     return merge(runs[core_url]), merge(runs[gateway_url])
 
 
@@ -104,6 +118,7 @@ def merge(results: list[Result]) -> Result:
         seconds=sum(r.seconds for r in results),
         latencies=sorted(x for r in results for x in r.latencies),
         errors=sum(r.errors for r in results),
+        cpu={name: sum(r.cpu.get(name, 0.0) for r in results) for name in results[0].cpu},
     )
 
 
@@ -137,14 +152,16 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             core_url, gateway_url = start_stack(workdir, url, processes)
+            pids = {p.name: p.pid for p in processes if p.name in ("core", "traefik")}
             scenarios = [
                 ("GET /api/assets?limit=50&type&status", [f"/api/assets?limit=50&type={pick['type']}&status={pick['status']}"]),
                 ("GET /api/assets/{id}", [f"/api/assets/{i}" for i in pick["ids"]]),
             ]
-            print(f"\n{'endpoint':<38} {'via':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+            print(f"\n{'endpoint':<38} {'via':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'core cpu':>9} {'gw cpu':>9}")
+            print(f"{'':<38} {'':<8} {'':>9} {'':>8} {'':>8} {'ms/req':>9} {'ms/req':>9}")
             summary = []
             for label, paths in scenarios:
-                direct, gateway = measure(core_url, gateway_url, paths, args)
+                direct, gateway = measure(core_url, gateway_url, paths, args, pids)
                 print(row(label, "direct", direct), flush=True)
                 print(row(label, "gateway", gateway), flush=True)
                 ratio = gateway.rps / direct.rps if direct.rps else 0.0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 
@@ -20,6 +20,8 @@ class Result:
     seconds: float
     latencies: list[float]  # seconds, sorted
     errors: int
+    # CPU seconds each server process spent during the run (where the time goes).
+    cpu: dict[str, float] = field(default_factory=dict)
 
     @property
     def rps(self) -> float:
