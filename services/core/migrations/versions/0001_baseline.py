@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import mysql
 
-from shopdb_contract.db import UTCDateTime
+
+def UTCDateTime():  # noqa: N802  (reads like the model's column type)
+    # Microseconds on MariaDB too: a timestamp read back must equal the one written, or the
+    # ETag of a fresh read would differ from the one handed out by the write.
+    return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 revision = "0001_baseline"
 down_revision = None
@@ -136,29 +141,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index(op.f('ix_relationships_type'), table_name='relationships')
-    op.drop_index(op.f('ix_relationships_target_id'), table_name='relationships')
-    op.drop_index('ix_relationships_source_id_inheritsposition', table_name='relationships')
+    # Dropping a table drops its indexes; MariaDB refuses to drop one a foreign key needs first.
     op.drop_table('relationships')
-    op.drop_index(op.f('ix_assets_vendor_id'), table_name='assets')
-    op.drop_index(op.f('ix_assets_updated'), table_name='assets')
-    op.drop_index('ix_assets_type_status_assetnumber', table_name='assets')
-    op.drop_index('ix_assets_status_assetnumber', table_name='assets')
-    op.drop_index(op.f('ix_assets_serialnumber'), table_name='assets')
-    op.drop_index(op.f('ix_assets_name'), table_name='assets')
-    op.drop_index(op.f('ix_assets_model_id'), table_name='assets')
-    op.drop_index('ix_assets_location_id_status', table_name='assets')
-    op.drop_index(op.f('ix_assets_created'), table_name='assets')
     op.drop_table('assets')
-    op.drop_index(op.f('ix_asset_models_vendor_id'), table_name='asset_models')
     op.drop_table('asset_models')
     op.drop_table('vendors')
     op.drop_table('site_settings')
     op.drop_table('relationship_types')
-    op.drop_index(op.f('ix_locations_parent_id'), table_name='locations')
-    op.drop_index(op.f('ix_locations_name'), table_name='locations')
-    op.drop_index(op.f('ix_locations_kind'), table_name='locations')
     op.drop_table('locations')
-    op.drop_index(op.f('ix_asset_types_service'), table_name='asset_types')
     op.drop_table('asset_types')
     op.drop_table('asset_statuses')
