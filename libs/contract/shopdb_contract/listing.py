@@ -210,13 +210,18 @@ def filter_conditions(query: ListQuery, filters: Mapping[str, FilterField]) -> l
     return [lookup_condition(filters[name].column, lookup, values) for name, lookup, values in query.filters]
 
 
-def order_clauses(ordering: Sequence[str], columns: Mapping[str, Any], *, tiebreak) -> list:
-    """ORDER BY clauses, ending with a unique column so pages never overlap or skip."""
+def order_clauses(ordering: Sequence[str], columns: Mapping[str, Any], *, tiebreak, unique: Iterable[str] = ()) -> list:
+    """ORDER BY clauses, ending with a unique column so pages never overlap or skip.
+
+    When the ordering already ends on a field in `unique`, no tiebreak is added: an extra
+    column would stop the database from reading the rows in an index's order.
+    """
     clauses = []
     for name in ordering:
         column = columns[name.lstrip("-")]
         clauses.append(column.desc() if name.startswith("-") else column.asc())
-    clauses.append(tiebreak)
+    if not ordering or ordering[-1].lstrip("-") not in set(unique):
+        clauses.append(tiebreak)
     return clauses
 
 

@@ -16,12 +16,13 @@ from shopdb_core.reference.models import AssetModel, Vendor
 
 class Asset(Base):
     __tablename__ = "assets"
-    # The list filters by type, status or location and orders by assetnumber by default; these
-    # let a filtered page and its count be read from an index without touching the table.
+    # The list filters by type, status or location and orders by assetnumber by default: each
+    # index walks one filter value in assetnumber order, and carries status so the default
+    # "not retired" condition and the count are answered from the index alone.
     __table_args__ = (
-        Index("ix_assets_type_status_assetnumber", "type", "status", "assetnumber"),
+        Index("ix_assets_type_assetnumber_status", "type", "assetnumber", "status"),
         Index("ix_assets_status_assetnumber", "status", "assetnumber"),
-        Index("ix_assets_location_id_status", "location_id", "status"),
+        Index("ix_assets_location_id_assetnumber_status", "location_id", "assetnumber", "status"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)

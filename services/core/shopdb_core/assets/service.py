@@ -104,7 +104,9 @@ def list_assets(session: Session, *, query: listing.ListQuery) -> tuple[int, lis
         statement,
         count_from=Asset,
         conditions=conditions,
-        order_by=listing.order_clauses(query.ordering or ["assetnumber"], ORDERING, tiebreak=Asset.id),
+        order_by=listing.order_clauses(
+            query.ordering or ["assetnumber"], ORDERING, tiebreak=Asset.id, unique=("assetnumber",)
+        ),
         limit=query.limit,
         offset=query.offset,
     )
