@@ -8,12 +8,14 @@ from datetime import datetime
 from sqlalchemy import Double, ForeignKey, Index, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shopdb_contract.auditing import audited
 from shopdb_contract.db import UTCDateTime, new_uuid, utcnow
 from shopdb_core.db import Base
 from shopdb_core.locations.models import Location
 from shopdb_core.reference.models import AssetModel, Vendor
 
 
+@audited("asset")
 class Asset(Base):
     __tablename__ = "assets"
     # The list filters by type, status or location and orders by assetnumber by default: each

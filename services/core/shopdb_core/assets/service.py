@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from shopdb_contract import listing
+from shopdb_contract import auditing, listing
 from shopdb_contract.db import utcnow
 from shopdb_contract.errors import ConflictError, NotFoundError, ValidationProblem
 from shopdb_core.assets.models import Asset
@@ -221,6 +221,7 @@ def update_assets(session: Session, *, items: Sequence[dict[str, Any]]) -> list[
 def retire_asset(session: Session, *, asset: Asset) -> Asset:
     """Soft delete: the asset stays, marked retired, and can be restored."""
     if asset.status != reference.RETIRED:
+        auditing.set_action(session, asset, "delete")
         asset.retiredfrom = asset.status
         asset.status = reference.RETIRED
         asset.updated = utcnow()
@@ -231,6 +232,7 @@ def retire_asset(session: Session, *, asset: Asset) -> Asset:
 def restore_asset(session: Session, *, asset: Asset) -> Asset:
     if asset.status != reference.RETIRED:
         raise ConflictError(f"asset {asset.assetnumber!r} is not retired (status {asset.status!r})", field="status")
+    auditing.set_action(session, asset, "restore")
     asset.status = asset.retiredfrom or "in_use"
     asset.retiredfrom = None
     asset.updated = utcnow()

@@ -8,10 +8,12 @@ from datetime import datetime
 from sqlalchemy import Double, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shopdb_contract.auditing import audited
 from shopdb_contract.db import UTCDateTime, new_uuid, utcnow
 from shopdb_core.db import Base
 
 
+@audited("location")
 class Location(Base):
     __tablename__ = "locations"
     # Sibling names are unique so a path such as "Plant 1 / Hall 2 / Cell 3" names one place.

@@ -8,10 +8,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shopdb_contract.auditing import audited
 from shopdb_contract.db import UTCDateTime, new_uuid, utcnow
 from shopdb_core.db import Base
 
 
+@audited("asset_type")
 class AssetType(Base):
     __tablename__ = "asset_types"
 
@@ -22,6 +24,7 @@ class AssetType(Base):
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+@audited("asset_status")
 class AssetStatus(Base):
     __tablename__ = "asset_statuses"
 
@@ -30,6 +33,7 @@ class AssetStatus(Base):
     sortorder: Mapped[int] = mapped_column(Integer, default=0)
 
 
+@audited("relationship_type")
 class RelationshipType(Base):
     __tablename__ = "relationship_types"
 
@@ -39,6 +43,7 @@ class RelationshipType(Base):
     inverselabel: Mapped[str] = mapped_column(String(100))
 
 
+@audited("vendor")
 class Vendor(Base):
     __tablename__ = "vendors"
 
@@ -48,6 +53,7 @@ class Vendor(Base):
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
+@audited("model")
 class AssetModel(Base):
     """A vendor's product model (e.g. a printer or controller model)."""
 

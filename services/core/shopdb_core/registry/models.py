@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shopdb_contract.auditing import audited
 from shopdb_contract.db import UTCDateTime, utcnow
 from shopdb_core.db import Base
 
@@ -17,6 +18,8 @@ REFUSED = "refused"  # its last registration was refused; refusal_type/reason sa
 STOPPED = "stopped"  # it said it was stopping; it registers again when it restarts
 
 
+# Heartbeats are not changes anyone made; they stay out of the audit.
+@audited("service", exclude=("last_heartbeat", "registered_at"))
 class RegisteredService(Base):
     __tablename__ = "registered_services"
 

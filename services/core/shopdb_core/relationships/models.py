@@ -9,11 +9,13 @@ from datetime import datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shopdb_contract.auditing import audited
 from shopdb_contract.db import UTCDateTime, new_uuid, utcnow
 from shopdb_core.assets.models import Asset
 from shopdb_core.db import Base
 
 
+@audited("relationship")
 class Relationship(Base):
     __tablename__ = "relationships"
     __table_args__ = (

@@ -8,10 +8,12 @@ from typing import Any
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shopdb_contract.auditing import audited
 from shopdb_contract.db import UTCDateTime, utcnow
 from shopdb_core.db import Base
 
 
+@audited("setting")
 class SiteSetting(Base):
     __tablename__ = "site_settings"
 
