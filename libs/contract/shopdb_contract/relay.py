@@ -180,10 +180,9 @@ class OutboxRelay:
                 else:
                     backoff = 0.25
         finally:
-            try:
-                await nc.drain()
-            except Exception:
-                await nc.close()
+            # close, not drain: every publish was already acked or given back, and draining
+            # the reply subscription of async publishes would wait out its whole timeout.
+            await nc.close()
 
     async def _ensure_streams(self, nc, stop: asyncio.Event) -> None:
         delay = 0.25
