@@ -91,17 +91,22 @@ async def connect(url: str, *, name: str) -> NATS:
     )
 
 
-async def connect_with_retry(url: str, *, name: str, stop: asyncio.Event, first: float = 0.25, cap: float = 5.0) -> NATS | None:
-    """Keep trying until connected or `stop` is set (then None)."""
-    delay = first
-    while not stop.is_set():
-        try:
-            return await connect(url, name=name)
-        except Exception as exc:  # nats-py raises several unrelated types for "not there"
-            log.info("NATS not reachable yet", extra={"nats_url": safe_url(url), "error": type(exc).__name__, "retry_in_s": delay})
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=delay)
-        except asyncio.TimeoutError:
-            pass
-        delay = min(cap, delay * 2)
+async def connect_with_retry(url: str, *, name: str, stop: asyncio.Event) -> NATS | None:
+    """Connected client, or None once `stop` is set first.
+
+    nats-py keeps retrying an unreachable server by itself (reconnects are unlimited), so one
+    attempt is raced against `stop`: a service shutting down while NATS is away stops at once.
+    """
+    attempt = asyncio.ensure_future(connect(url, name=name))
+    stopped = asyncio.ensure_future(stop.wait())
+    log.info("connecting to NATS", extra={"nats_url": safe_url(url)})
+    done, _ = await asyncio.wait({attempt, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if attempt in done:
+        return attempt.result()
+    attempt.cancel()
+    try:
+        await attempt
+    except BaseException:  # cancelled, or failed as it was cancelled: either way not connected
+        pass
     return None
