@@ -2,7 +2,8 @@
 
 It gives: `/healthz` (the process is up), `/readyz` (its database answers), OpenAPI and docs
 under the service's prefix, RFC 9457 problem+json for every error, `X-Request-Id` accepted or
-generated and echoed, JSON logs carrying it, and registration with core.
+generated and echoed, JSON logs carrying it, the auth policy on every route, and registration
+with core.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shopdb_contract import __contract_version__
 from shopdb_contract import auditing
+from shopdb_contract.auth import Authenticator, AuthPolicy
 from shopdb_contract.db import Database
 from shopdb_contract.errors import PROBLEM_CONTENT_TYPE, ProblemError, problem_type
 from shopdb_contract.logs import configure_logging, request_id_var
@@ -109,15 +111,19 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return errors
 
 
+def error_response(exc: ProblemError, instance: str | None = None) -> JSONResponse:
+    body = exc.to_problem(instance=instance)
+    headers = body.pop("headers", None)
+    request_id = request_id_var.get()
+    if request_id:
+        body["request_id"] = request_id
+    return JSONResponse(body, status_code=exc.status, media_type=PROBLEM_CONTENT_TYPE, headers=headers)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
-        body = exc.to_problem(instance=request.url.path)
-        headers = body.pop("headers", None)
-        request_id = request_id_var.get()
-        if request_id:
-            body["request_id"] = request_id
-        return JSONResponse(body, status_code=exc.status, media_type=PROBLEM_CONTENT_TYPE, headers=headers)
+        return error_response(exc, request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -201,8 +207,14 @@ def create_service_app(
     on_shutdown: Sequence[Hook] = (),
     register: bool = True,
     outbox: Table | None = None,
+    authenticator: Authenticator | None = None,
+    public_paths: Sequence[str] = (),
 ) -> FastAPI:
-    """Build a service's app. Production settings are checked here, before anything runs."""
+    """Build a service's app. Production settings are checked here, before anything runs.
+
+    Every route is behind the auth policy (auth.py); `public_paths` are the exact paths this
+    service serves without a principal, beyond health, readiness and its OpenAPI and docs.
+    """
     settings.validate_for_start(manifest.name)
     configure_logging(manifest.name, settings.log_level)
     prefix = manifest.api_prefix
@@ -270,6 +282,20 @@ def create_service_app(
         auditing.install(database.sessions, OutboxWriter(service=manifest.name, table=outbox))
 
     install_problem_handlers(app)
+    authenticator = authenticator or Authenticator.from_settings(settings)
+    app.state.authenticator = authenticator
+    # Innermost, so CORS answers preflights and decorates refusals, and refusals carry request ids.
+    app.add_middleware(
+        AuthPolicy,
+        service=manifest.name,
+        authenticator=authenticator,
+        public_paths=[
+            "/healthz", "/readyz", f"{prefix}/openapi.json", f"{prefix}/docs", "/docs/oauth2-redirect",
+            *public_paths,
+        ],
+        secure_cookies=settings.secure_cookies,
+        error_response=error_response,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -60,6 +60,15 @@ class ServiceSettings(BaseSettings):
 
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    # Access tokens (ADR-009): core's public keys, from its JWKS URL (default
+    # `{core_url}/api/auth/jwks.json`) or from a file (tests, air-gapped installs).
+    jwks_url: str | None = None
+    jwks_file: Path | None = None
+    # How long an API token's answer from core is trusted: the bound on revocation.
+    token_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
+    # Browser cookies carry `Secure` and the `__Host-` prefix; unset means "in production".
+    cookie_secure: bool | None = None
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -82,6 +91,13 @@ class ServiceSettings(BaseSettings):
     def is_production(self) -> bool:
         return self.env == "production"
 
+    @property
+    def secure_cookies(self) -> bool:
+        return self.is_production if self.cookie_secure is None else self.cookie_secure
+
+    def jwks_location(self) -> str:
+        return self.jwks_url or f"{self.core_url.rstrip('/')}/api/auth/jwks.json"
+
     def database_url_for(self, service: str) -> str:
         if self.database_url:
             return self.database_url
@@ -95,6 +111,8 @@ class ServiceSettings(BaseSettings):
             problems.append("SHOPDB_DEBUG is on: turn it off in production")
         if "*" in self.cors_origins:
             problems.append("SHOPDB_CORS_ORIGINS contains '*': list the site's origins explicitly")
+        if self.cookie_secure is False:
+            problems.append("SHOPDB_COOKIE_SECURE is off: browser sessions need Secure cookies in production")
         if self.database_url_for(service).startswith("sqlite") and not self.allow_sqlite_in_production:
             problems.append(
                 "SHOPDB_DATABASE_URL is SQLite: use MySQL/MariaDB, or set "

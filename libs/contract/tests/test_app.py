@@ -15,7 +15,9 @@ from shopdb_contract.errors import ConflictError
 from shopdb_contract.manifest import parse_manifest
 from shopdb_contract.processes import free_port
 from shopdb_contract.settings import ServiceSettings
+from shopdb_contract.testing.auth import signing_key
 
+EDITOR = signing_key().headers("editor")
 SECRET = "9c1d27be84e6a9d0c55b7e21f4a8c93d6b0e1f3a"
 MANIFEST = parse_manifest(
     {
@@ -61,7 +63,9 @@ def printer_router() -> APIRouter:
 
 
 def make_app(database_url: str):
-    settings = ServiceSettings(_env_file=None, registration_secret=SecretStr(SECRET))
+    settings = ServiceSettings(
+        _env_file=None, registration_secret=SecretStr(SECRET), jwks_file=signing_key().jwks_file()
+    )
     return create_service_app(
         manifest=MANIFEST,
         settings=settings,
@@ -72,14 +76,14 @@ def make_app(database_url: str):
 
 
 def test_healthz_names_the_service(tmp_path):
-    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db")) as client:
+    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db"), headers=EDITOR) as client:
         response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "service": "printers", "version": "0.3.1"}
 
 
 def test_readyz_answers_ready_when_the_database_answers(tmp_path):
-    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db")) as client:
+    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db"), headers=EDITOR) as client:
         response = client.get("/readyz")
     assert response.status_code == 200
     assert response.json()["database"] == "sqlite"
@@ -88,7 +92,7 @@ def test_readyz_answers_ready_when_the_database_answers(tmp_path):
 def test_readyz_is_503_problem_when_the_database_is_unreachable():
     # Nothing listens on this port, so the driver fails to connect.
     unreachable = f"mysql+pymysql://root@127.0.0.1:{free_port()}/printers"
-    with TestClient(make_app(unreachable)) as client:
+    with TestClient(make_app(unreachable), headers=EDITOR) as client:
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
@@ -98,7 +102,7 @@ def test_readyz_is_503_problem_when_the_database_is_unreachable():
 
 
 def test_unknown_path_is_problem_404(tmp_path):
-    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db")) as client:
+    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db"), headers=EDITOR) as client:
         response = client.get("/api/printers/nowhere")
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
@@ -107,7 +111,7 @@ def test_unknown_path_is_problem_404(tmp_path):
 
 
 def test_wrong_method_is_problem_405(tmp_path):
-    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db")) as client:
+    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db"), headers=EDITOR) as client:
         response = client.delete("/api/printers/ping")
     assert response.status_code == 405
     assert response.headers["content-type"] == "application/problem+json"
@@ -116,7 +120,7 @@ def test_wrong_method_is_problem_405(tmp_path):
 
 def test_validation_error_is_problem_422_with_field_paths(tmp_path):
     body = {"hostname": "prn-01", "trays": [{"name": "A4", "sheets": "many"}], "colour": "red"}
-    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db")) as client:
+    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db"), headers=EDITOR) as client:
         response = client.post("/api/printers", json=body)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
@@ -129,7 +133,7 @@ def test_validation_error_is_problem_422_with_field_paths(tmp_path):
 
 
 def test_raised_problem_error_keeps_its_type_and_extensions(tmp_path):
-    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db")) as client:
+    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db"), headers=EDITOR) as client:
         response = client.post("/api/printers/conflict", headers={"X-Request-Id": "req-42"})
     assert response.status_code == 409
     problem = response.json()
@@ -139,13 +143,13 @@ def test_raised_problem_error_keeps_its_type_and_extensions(tmp_path):
 
 
 def test_request_id_is_echoed_when_given(tmp_path):
-    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db")) as client:
+    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db"), headers=EDITOR) as client:
         response = client.get("/api/printers/ping", headers={"X-Request-Id": "scan-2024.11:7"})
     assert response.headers["x-request-id"] == "scan-2024.11:7"
 
 
 def test_request_id_is_generated_when_missing_or_unsafe(tmp_path):
-    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db")) as client:
+    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db"), headers=EDITOR) as client:
         plain = client.get("/api/printers/ping")
         unsafe = client.get("/api/printers/ping", headers={"X-Request-Id": "a b\tc" + "x" * 200})
     for response in (plain, unsafe):
@@ -155,13 +159,13 @@ def test_request_id_is_generated_when_missing_or_unsafe(tmp_path):
 
 
 def test_openapi_lives_under_the_service_prefix(tmp_path):
-    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db")) as client:
+    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db"), headers=EDITOR) as client:
         assert client.get("/api/printers/openapi.json").status_code == 200
         assert client.get("/openapi.json").status_code == 404
 
 
 def test_log_lines_are_json_with_request_id_and_no_secret(tmp_path, capfd):
-    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db")) as client:
+    with TestClient(make_app(f"sqlite:///{tmp_path}/p.db"), headers=EDITOR) as client:
         client.get("/api/printers/ping", headers={"X-Request-Id": "req-log-1"})
     lines = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line.startswith("{")]
     pinged = [e for e in lines if e["msg"] == "printer pinged"]
