@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 def routers() -> list[APIRouter]:
     from shopdb_core.assets.api import router as assets
+    from shopdb_core.assets.internal_api import relationships_router as relationships_internal, router as assets_internal
     from shopdb_core.audit.api import router as audit
     from shopdb_core.gateway.api import fallback_router, internal_router as gateway_internal
     from shopdb_core.locations.api import router as locations
@@ -26,6 +27,8 @@ def routers() -> list[APIRouter]:
         registry,
         registry_internal,
         gateway_internal,
+        assets_internal,
+        relationships_internal,
         fallback_router,  # must stay last: it answers every /api path nobody else took
     ]
 

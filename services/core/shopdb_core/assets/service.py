@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, joinedload
 from shopdb_contract import auditing, listing
 from shopdb_contract.db import utcnow
 from shopdb_contract.errors import ConflictError, NotFoundError, ValidationProblem
+from shopdb_contract.outbox import OutboxWriter
 from shopdb_core.assets.models import Asset
 from shopdb_core.locations import service as locations
 from shopdb_core.reference import service as reference
@@ -226,7 +227,19 @@ def retire_asset(session: Session, *, asset: Asset) -> Asset:
         asset.status = reference.RETIRED
         asset.updated = utcnow()
         session.flush()
+        _emit(session, "asset_retired", asset)
     return asset
+
+
+def _emit(session: Session, name: str, asset: Asset) -> None:
+    # The owning domain service mirrors the change in its details (shopdb.events.core.<name>).
+    from shopdb_core.audit.models import Outbox
+
+    OutboxWriter(service="core", table=Outbox).emit_event(
+        session, name=name, data={"id": asset.id, "type": asset.type, "assetnumber": asset.assetnumber,
+                                  "status": asset.status},
+        actor=auditing.session_actor(session),
+    )
 
 
 def restore_asset(session: Session, *, asset: Asset) -> Asset:
@@ -237,4 +250,5 @@ def restore_asset(session: Session, *, asset: Asset) -> Asset:
     asset.retiredfrom = None
     asset.updated = utcnow()
     session.flush()
+    _emit(session, "asset_restored", asset)
     return asset
