@@ -1,0 +1,12 @@
+"""Equipment's routers, in the order they are mounted (fixed paths before /{id})."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def routers() -> list[APIRouter]:
+    from shopdb_equipment.equipment.api import router as equipment
+    from shopdb_equipment.reference.api import router as reference
+
+    return [reference, equipment]

@@ -1,0 +1,55 @@
+"""Build equipment's app: `create_app()` is what `python -m shopdb_contract.serve services/equipment` runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+
+from shopdb_contract.app import create_service_app
+from shopdb_contract.coreclient import CoreClient
+from shopdb_contract.db import Database
+from shopdb_contract.manifest import ServiceManifest, load_manifest
+from shopdb_equipment.settings import EquipmentSettings
+
+SERVICE_DIR = Path(__file__).resolve().parent.parent
+
+
+def create_app(
+    manifest: ServiceManifest | None = None,
+    settings: EquipmentSettings | None = None,
+    *,
+    core: CoreClient | None = None,
+    register: bool = True,
+    **factory: object,
+) -> FastAPI:
+    """`core` lets tests hand in a client over an in-process core; by default core_url is used."""
+    manifest = manifest or load_manifest(SERVICE_DIR)
+    settings = settings or EquipmentSettings()
+    database = Database(settings.database_url_for(manifest.name))
+
+    # Imported here so the manifest is read (and refused) before equipment's own code loads.
+    from shopdb_equipment import api
+    from shopdb_equipment.models import Outbox
+
+    core_client = core or CoreClient(service=manifest.name, settings=settings)
+    computers_http = httpx.Client(timeout=3.0)
+
+    def close_clients(_app: FastAPI) -> None:
+        core_client.close()
+        computers_http.close()
+
+    app = create_service_app(
+        manifest=manifest,
+        settings=settings,
+        database=database,
+        routers=api.routers(),
+        on_shutdown=[close_clients],
+        register=register,
+        outbox=Outbox,
+        **factory,
+    )
+    app.state.core = core_client
+    app.state.computers_http = computers_http
+    return app
