@@ -170,6 +170,14 @@ class CoreClient:
 
     # --- relationships ----------------------------------------------------------------------
 
+    def relationships(
+        self, *, target: uuid.UUID | str | None = None, source: uuid.UUID | str | None = None, type: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Relationships ending at `target` and/or starting at `source`, optionally of one type."""
+        params = {k: str(v) for k, v in (("target", target), ("source", source), ("type", type)) if v is not None}
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        return self._call("GET", f"/internal/relationships?{query}")["results"]
+
     def create_relationship(
         self,
         *,

@@ -30,11 +30,19 @@ def create_app(
     database = Database(settings.database_url_for(manifest.name))
 
     # Imported here so the manifest is read (and refused) before equipment's own code loads.
+    from shopdb_contract.domainasset import background_hooks
+    from shopdb_contract.outbox import OutboxWriter
     from shopdb_equipment import api
-    from shopdb_equipment.models import Outbox
+    from shopdb_equipment.equipment.service import domain_assets
+    from shopdb_equipment.models import Idempotency, Outbox
 
     core_client = core or CoreClient(service=manifest.name, settings=settings)
     computers_http = httpx.Client(timeout=3.0)
+
+    writer = OutboxWriter(service=manifest.name, table=Outbox)
+    domain = domain_assets(database=database, core=core_client, writer=writer, idempotency=Idempotency)
+    # Mirrors assets retired or restored in core; sweeps creates that never finished.
+    start_background, stop_background = background_hooks(service=manifest.name, domain=domain, settings=settings)
 
     def close_clients(_app: FastAPI) -> None:
         core_client.close()
@@ -45,11 +53,14 @@ def create_app(
         settings=settings,
         database=database,
         routers=api.routers(),
-        on_shutdown=[close_clients],
+        on_startup=[start_background],
+        on_shutdown=[stop_background, close_clients],
         register=register,
         outbox=Outbox,
         **factory,
     )
     app.state.core = core_client
+    app.state.writer = writer
+    app.state.domain = domain
     app.state.computers_http = computers_http
     return app

@@ -18,6 +18,7 @@ from shopdb_contract import __contract_version__
 from shopdb_contract.coreclient import CoreClient
 from shopdb_contract.manifest import load_manifest
 from shopdb_contract.migrations import upgrade
+from shopdb_contract.domainasset import IDEMPOTENCY_TABLE
 from shopdb_contract.outbox import OUTBOX_TABLE
 from shopdb_contract.testing.auth import signing_key
 from shopdb_contract.testing.databases import backends, fresh_database
@@ -83,6 +84,7 @@ def empty_tables(equipment_db, core_db) -> None:
     with equipment_db.transaction() as session:
         session.execute(delete(Equipment))
         session.execute(Equipment.metadata.tables[OUTBOX_TABLE].delete())
+        session.execute(Equipment.metadata.tables[IDEMPOTENCY_TABLE].delete())
     with core_db.transaction() as session:
         session.execute(delete(Relationship))
         session.execute(delete(Asset))

@@ -27,5 +27,5 @@ class TestEquipmentAPI(ResourceAPITests):
         ({"criticality": "high"}, 1),
     ]
     ordering_field = "machinenumber"
-    brief_fields = {"id", "machinenumber", "equipmenttype", "retired"}
-    soft_delete = {"retired": True, "status": "retired"}
+    brief_fields = {"id", "machinenumber", "equipmenttype", "state"}
+    soft_delete = {"state": "retired", "status": "retired"}

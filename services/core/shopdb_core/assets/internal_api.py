@@ -336,6 +336,27 @@ relationships_router = APIRouter(
 )
 
 
+@relationships_router.get("")
+def list_relationships(
+    caller: Caller, session: DbSession, target: uuid.UUID | None = None, source: uuid.UUID | None = None,
+    type: str | None = None,
+) -> dict[str, Any]:
+    """Relationships of an asset (e.g. the computers that control a machine), at most 1,000."""
+    if target is None and source is None:
+        raise ValidationProblem("give target or source", field="target")
+    conditions = []
+    if target is not None:
+        conditions.append(Relationship.target_id == target)
+    if source is not None:
+        conditions.append(Relationship.source_id == source)
+    if type:
+        conditions.append(Relationship.type == type)
+    rows = session.scalars(
+        select(Relationship).options(*relationships._FULL).where(*conditions).order_by(Relationship.created).limit(1000)
+    ).unique()
+    return {"results": [relationships.relationship_out(r) for r in rows]}
+
+
 @relationships_router.post("", status_code=201)
 def create_relationship(caller: Caller, session: DbSession, body: RelationshipCreate) -> dict[str, Any]:
     with listing.item_errors(None):

@@ -1,4 +1,4 @@
-"""Baseline: reference data (seeded), equipment details and the outbox.
+"""Baseline: reference data (seeded), equipment details, the outbox and idempotency keys.
 
 Revision ID: 0001_baseline
 Revises:
@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from shopdb_contract.db import UTCDateTime
+from shopdb_contract.domainasset import IDEMPOTENCY_TABLE, idempotency_columns
 from shopdb_contract.outbox import OUTBOX_TABLE, outbox_columns
 from shopdb_equipment.reference.seed import controller_type_rows, equipment_type_rows
 
@@ -43,19 +44,26 @@ def upgrade() -> None:
         sa.Column("serialnumber", sa.String(100), nullable=False),
         sa.Column("department", sa.String(100), nullable=False),
         sa.Column("criticality", sa.String(10), nullable=False),
-        sa.Column("retired", sa.Boolean(), nullable=False),
+        sa.Column("state", sa.String(10), nullable=False),
+        sa.Column("pending_since", UTCDateTime(), nullable=True),
+        sa.Column("last_seen", UTCDateTime(), nullable=True),
+        sa.Column("collectorhash", sa.String(40), nullable=True),
+        sa.Column("locked_fields", sa.JSON(), nullable=False),
         sa.Column("created", UTCDateTime(), nullable=False),
         sa.Column("updated", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("machinenumber", name="uq_equipment_machinenumber"),
     )
-    for column in ("equipmenttype", "controllertype", "serialnumber", "department", "criticality", "retired"):
+    for column in ("equipmenttype", "controllertype", "serialnumber", "department", "criticality", "state", "last_seen", "updated"):
         op.create_index(f"ix_equipment_{column}", "equipment", [column])
 
     op.create_table(OUTBOX_TABLE, *outbox_columns())
     op.create_index("ix_shopdb_outbox_pending", OUTBOX_TABLE, ["sent_at", "id"])
 
+    op.create_table(IDEMPOTENCY_TABLE, *idempotency_columns())
+
 
 def downgrade() -> None:
+    op.drop_table(IDEMPOTENCY_TABLE)
     op.drop_index("ix_shopdb_outbox_pending", table_name=OUTBOX_TABLE)
     op.drop_table(OUTBOX_TABLE)
     op.drop_table("equipment")

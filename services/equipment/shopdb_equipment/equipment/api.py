@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from shopdb_contract import listing
 from shopdb_contract.deps import DbSession
+from shopdb_contract.domainasset import IDEMPOTENCY_HEADER, REPLAYED_HEADER
 from shopdb_contract.outbox import request_actor
 from shopdb_equipment.equipment import service
 from shopdb_equipment.equipment.controllers import controlling_computers
@@ -18,6 +19,7 @@ from shopdb_equipment.equipment.schemas import EquipmentCreate, EquipmentUpdate
 router = APIRouter(prefix="/api/equipment", tags=["equipment"])
 
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
+IdempotencyKey = Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER)]
 
 
 def _core(request: Request):
@@ -54,12 +56,21 @@ def list_equipment(request: Request, session: DbSession):
 
 
 @router.post("", status_code=201)
-def create_equipment(body: EquipmentCreate, request: Request, session: DbSession):
+def create_equipment(body: EquipmentCreate, request: Request, idempotency_key: IdempotencyKey = None):
+    """Creates the core asset and the machine, or neither; a retry with the same
+    `Idempotency-Key` answers the first answer again."""
     with listing.item_errors(None):
-        row = service.create_equipment(
-            session, _core(request), data=body.model_dump(exclude_unset=True), actor=request_actor(request)
+        created = service.create_equipment(
+            request.app.state.domain,
+            data=body.model_dump(exclude_unset=True),
+            actor=request_actor(request),
+            render=lambda _session, row, _asset: item_view(request, row),
+            idempotency_key=idempotency_key,
         )
-    return listing.etag_response(item_view(request, row), status_code=201)
+    response = listing.etag_response(created.body, status_code=created.status_code)
+    if created.replayed:
+        response.headers[REPLAYED_HEADER] = "true"
+    return response
 
 
 @router.get("/{equipment_id}")
@@ -73,7 +84,7 @@ def update_equipment(equipment_id: uuid.UUID, body: EquipmentUpdate, request: Re
     listing.check_if_match(if_match, listing.etag_of(item_view(request, row)), what="equipment")
     with listing.item_errors(None):
         service.update_equipment(
-            session, _core(request), row=row, changes=body.model_dump(exclude_unset=True), actor=request_actor(request)
+            session, _core(request), request.app.state.writer, row=row, changes=body.model_dump(exclude_unset=True), actor=request_actor(request)
         )
     return listing.etag_response(item_view(request, service.get_equipment(session, equipment_id=equipment_id)))
 
@@ -83,12 +94,12 @@ def retire_equipment(equipment_id: uuid.UUID, request: Request, session: DbSessi
     """Soft delete: the core asset is retired and the machine marked retired; both restorable."""
     row = service.get_equipment(session, equipment_id=equipment_id)
     listing.check_if_match(if_match, listing.etag_of(item_view(request, row)), what="equipment")
-    service.retire_equipment(session, _core(request), row=row, actor=request_actor(request))
+    request.app.state.domain.retire(asset_id=row.id, actor=request_actor(request))
     return Response(status_code=204)
 
 
 @router.post("/{equipment_id}/restore")
 def restore_equipment(equipment_id: uuid.UUID, request: Request, session: DbSession):
-    row = service.get_equipment(session, equipment_id=equipment_id)
-    service.restore_equipment(session, _core(request), row=row, actor=request_actor(request))
+    service.get_equipment(session, equipment_id=equipment_id)
+    request.app.state.domain.restore(asset_id=equipment_id, actor=request_actor(request))
     return listing.etag_response(item_view(request, service.get_equipment(session, equipment_id=equipment_id)))

@@ -1,10 +1,10 @@
 """The computers that control a machine, for the equipment view.
 
-Relationships of type `controls` whose target is the machine come from core; each computer's
-hostname comes from the computers service, found through core's registry (its `base_url`,
-only while it is routed: registered, enabled, healthy). Both reads are made on behalf of the
-caller: their `Authorization` is passed on, so a person sees through this view only what they
-could read themselves.
+Relationships of type `controls` whose target is the machine come from core's internal
+endpoint (service to service, with the registration secret); each computer's hostname comes
+from the computers service, found through core's registry (its `base_url`, only while it is
+routed: registered, enabled, healthy). Those two reads are made on behalf of the caller: their
+`Authorization` is passed on, so a person sees only what they could read themselves.
 
 Computers not enabled at this site, or not answering, is not an error: the computers are still
 listed from core's side (asset number, name) with `hostname` null, and `computers` says why.
@@ -38,9 +38,7 @@ def controlling_computers(
     core: CoreClient, *, machine_id: str, authorization: str | None, computers_http: httpx.Client
 ) -> dict[str, Any]:
     headers = {"Authorization": authorization} if authorization else {}
-    links = _get(core.http, "/api/relationships", headers, target=machine_id, type=CONTROLS, limit=1000)
-    if links is None:
-        return {"controlledby": [], "computers": "core did not answer"}
+    links = core.relationships(target=machine_id, type=CONTROLS)
     found = [
         {
             "id": link["source"]["id"],
@@ -50,7 +48,7 @@ def controlling_computers(
             "inheritsposition": link["inheritsposition"],
             "relationship": link["id"],
         }
-        for link in links.json()["results"]
+        for link in links
     ]
     if not found:
         return {"controlledby": [], "computers": "available"}

@@ -1,15 +1,16 @@
 """Equipment: a core asset of type `equipment` plus its details here, kept consistent.
 
-Create makes the core asset and the details, or neither: the core asset is upserted under a
-UUID chosen here (a retry reuses it), and discarded again if the details cannot be written.
-Delete retires the core asset and marks the details retired. Reads merge the details with the
-core asset's fields.
+Create makes the core asset and the details, or neither, through the contract's domain saga
+(domainasset.py: Idempotency-Key, compensation, sweeper). Delete retires the core asset and
+marks the details retired; an asset retired in core is mirrored through core's events. Reads
+merge the details with the core asset's fields.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -17,10 +18,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopdb_contract import listing
-from shopdb_contract.coreclient import CoreClient, CoreUnavailable
-from shopdb_contract.db import new_uuid, utcnow
+from shopdb_contract.coreclient import CoreClient
+from shopdb_contract.db import utcnow
+from shopdb_contract.domainasset import ACTIVE, PENDING, Created, DomainAssets, request_hash
 from shopdb_contract.errors import ConflictError, NotFoundError
-from shopdb_contract.outbox import Actor
+from shopdb_contract.outbox import Actor, OutboxWriter
 from shopdb_equipment.equipment.models import Equipment
 from shopdb_equipment.equipment.schemas import CORE_FIELDS
 from shopdb_equipment.reference import service as reference
@@ -36,7 +38,7 @@ FILTERS = {
     "serialnumber": listing.FilterField(Equipment.serialnumber),
     "department": listing.FilterField(Equipment.department),
     "criticality": listing.FilterField(Equipment.criticality),
-    "retired": listing.FilterField(Equipment.retired, bool),
+    "state": listing.FilterField(Equipment.state),
     "created": listing.FilterField(Equipment.created, datetime),
     "updated": listing.FilterField(Equipment.updated, datetime),
 }
@@ -65,14 +67,16 @@ def details_out(row: Equipment) -> dict[str, Any]:
         "serialnumber": row.serialnumber,
         "department": row.department,
         "criticality": row.criticality,
-        "retired": row.retired,
+        "state": row.state,
+        "locked_fields": list(row.locked_fields or []),
+        "last_seen": row.last_seen.isoformat() if row.last_seen else None,
         "created": row.created.isoformat(),
         "updated": row.updated.isoformat(),
     }
 
 
 def brief_out(row: Equipment) -> dict[str, Any]:
-    return {"id": str(row.id), "machinenumber": row.machinenumber, "equipmenttype": row.equipmenttype, "retired": row.retired}
+    return {"id": str(row.id), "machinenumber": row.machinenumber, "equipmenttype": row.equipmenttype, "state": row.state}
 
 
 def asset_fields(asset: dict[str, Any] | None) -> dict[str, Any]:
@@ -94,9 +98,11 @@ def asset_fields(asset: dict[str, Any] | None) -> dict[str, Any]:
 
 def list_equipment(session: Session, *, query: listing.ListQuery) -> tuple[int, list[Equipment]]:
     conditions = listing.filter_conditions(query, FILTERS)
-    # Retired machines are off the floor: out of the list unless asked for with `retired=`.
-    if "retired" not in query.names():
-        conditions.append(Equipment.retired.is_(False))
+    # A create still in progress is nobody's business; retired machines are off the floor and
+    # out of the list unless asked for with `state=`.
+    conditions.append(Equipment.state != PENDING)
+    if "state" not in query.names():
+        conditions.append(Equipment.state == ACTIVE)
     return listing.fetch_page(
         session,
         select(Equipment),
@@ -112,7 +118,7 @@ def list_equipment(session: Session, *, query: listing.ListQuery) -> tuple[int, 
 
 def get_equipment(session: Session, *, equipment_id: uuid.UUID) -> Equipment:
     row = session.get(Equipment, equipment_id, populate_existing=True)
-    if row is None:
+    if row is None or row.state == PENDING:
         raise NotFoundError(f"no equipment with id {equipment_id}")
     return row
 
@@ -137,7 +143,7 @@ def check_details(session: Session, data: dict[str, Any], *, current: Equipment 
             raise ConflictError(f"machine number {number!r} is taken (equipment {holder})", field="machinenumber")
 
 
-def core_asset_of(data: dict[str, Any], *, asset_id: uuid.UUID, new: bool) -> dict[str, Any]:
+def core_asset_of(data: dict[str, Any], *, asset_id: uuid.UUID | None, new: bool) -> dict[str, Any]:
     """The core asset's side of a create or update body."""
     asset: dict[str, Any] = {"id": asset_id}
     for name in CORE_FIELDS:
@@ -154,46 +160,64 @@ def core_asset_of(data: dict[str, Any], *, asset_id: uuid.UUID, new: bool) -> di
     return asset
 
 
+def snapshot(_session: Session, row: Equipment) -> dict[str, Any]:
+    """The audited fields of a machine (what its audit events compare)."""
+    return {name: getattr(row, name) for name in (*DETAIL_FIELDS, "state", "locked_fields")}
+
+
+def domain_assets(*, database, core: CoreClient, writer: OutboxWriter, idempotency) -> DomainAssets:
+    return DomainAssets(
+        database=database, model=Equipment, core=core, writer=writer, idempotency=idempotency,
+        asset_types=(ASSET_TYPE,), entity_type="equipment", snapshot=snapshot,
+    )
+
+
 def create_equipment(
-    session: Session, core: CoreClient, *, data: dict[str, Any], actor: Actor, asset_id: uuid.UUID | None = None
+    domain: DomainAssets,
+    *,
+    data: dict[str, Any],
+    actor: Actor,
+    render: Callable[[Session, Equipment, dict[str, Any]], dict[str, Any]],
+    idempotency_key: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Created:
+    """Create the core asset and the details, or neither (the contract's domain saga)."""
+    details = {k: v for k, v in data.items() if k in DETAIL_FIELDS}
+    details.update(extra or {})
+    asset = core_asset_of(data, asset_id=None, new=True)
+    asset.pop("id")
+    asset.pop("type")
+    return domain.create(
+        details=details,
+        asset=asset,
+        actor=actor,
+        render=render,
+        check=lambda session: check_details(session, data),
+        idempotency_key=idempotency_key,
+        fingerprint=request_hash(data),
+    )
+
+
+def update_equipment(
+    session: Session, core: CoreClient, writer: OutboxWriter, *, row: Equipment, changes: dict[str, Any], actor: Actor
 ) -> Equipment:
-    """Create the core asset and the details, or neither; commits."""
-    check_details(session, data)
-    asset_id = asset_id or new_uuid()
-    core.upsert_asset(core_asset_of(data, asset_id=asset_id, new=True), actor=actor)
-    try:
-        row = Equipment(id=asset_id, retired=False, **{k: v for k, v in data.items() if k in DETAIL_FIELDS})
-        session.add(row)
-        session.commit()
-    except Exception as exc:
-        session.rollback()
-        _undo_core_asset(core, asset_id, actor)
-        if isinstance(exc, IntegrityError):
-            raise ConflictError("the machine number was taken meanwhile; nothing was created", field="machinenumber") from exc
-        raise
-    return row
-
-
-def _undo_core_asset(core: CoreClient, asset_id: uuid.UUID, actor: Actor) -> None:
-    try:
-        core.discard_assets([asset_id], actor=actor)
-    except CoreUnavailable:
-        # Core went away between the two calls: the asset stays retired-free but has no details;
-        # a retried create with the same key reuses the same UUID and completes it.
-        pass
-
-
-def update_equipment(session: Session, core: CoreClient, *, row: Equipment, changes: dict[str, Any], actor: Actor) -> Equipment:
     """Apply the details here and core's fields in core; commits."""
     check_details(session, changes, current=row)
+    before = snapshot(session, row)
     for name in DETAIL_FIELDS:
         if name in changes:
             setattr(row, name, changes[name])
+    if "locked_fields" in changes:
+        row.locked_fields = changes["locked_fields"]
+    after = snapshot(session, row)
+    if after != before:
+        row.updated = utcnow()
     try:
         session.flush()
     except IntegrityError as exc:
         session.rollback()
         raise ConflictError("the machine number was taken meanwhile; nothing was changed", field="machinenumber") from exc
+    writer.audit_log(session, entity_type="equipment", entity_id=row.id, action="update", before=before, after=after, actor=actor)
     asset = core_asset_of(changes, asset_id=row.id, new=False)
     if len(asset) > 1:
         # Core first, then the details: if core refuses, the details roll back with the session.
@@ -202,27 +226,3 @@ def update_equipment(session: Session, core: CoreClient, *, row: Equipment, chan
     return row
 
 
-def retire_equipment(session: Session, core: CoreClient, *, row: Equipment, actor: Actor) -> Equipment:
-    """Delete: the core asset is retired (restorable), the details marked retired; commits."""
-    core.retire_asset(row.id, actor=actor)
-    mark_retired(session, asset_id=row.id, retired=True)
-    session.commit()
-    return row
-
-
-def restore_equipment(session: Session, core: CoreClient, *, row: Equipment, actor: Actor) -> Equipment:
-    core.restore_asset(row.id, actor=actor)
-    mark_retired(session, asset_id=row.id, retired=False)
-    session.commit()
-    return row
-
-
-def mark_retired(session: Session, *, asset_id: uuid.UUID, retired: bool) -> bool:
-    """Reflect core's status in the details; True when something changed. Does not commit."""
-    row = session.get(Equipment, asset_id)
-    if row is None or row.retired == retired:
-        return False
-    row.retired = retired
-    row.updated = utcnow()
-    session.flush()
-    return True
