@@ -22,6 +22,8 @@ def create_app(manifest: ServiceManifest | None = None, settings: CoreSettings |
     # Imported here so the manifest is read (and refused) before core's own code loads.
     from shopdb_core import api
     from shopdb_core.audit.models import Outbox
+    from shopdb_core.identity.api import PUBLIC_PATHS
+    from shopdb_core.identity.authn import build_authenticator
 
     return create_service_app(
         manifest=manifest,
@@ -33,4 +35,6 @@ def create_app(manifest: ServiceManifest | None = None, settings: CoreSettings |
         # Core does not register with itself over HTTP; it records itself at start-up.
         register=False,
         outbox=Outbox,
+        authenticator=build_authenticator(database, settings),
+        public_paths=PUBLIC_PATHS,
     )

@@ -8,3 +8,4 @@ from shopdb_core.relationships import models as _relationships  # noqa: F401
 from shopdb_core.sitesettings import models as _sitesettings  # noqa: F401
 from shopdb_core.registry import models as _registry  # noqa: F401
 from shopdb_core.audit import models as _audit  # noqa: F401
+from shopdb_core.identity import models as _identity  # noqa: F401

@@ -16,6 +16,7 @@ from sqlalchemy import delete, update
 from shopdb_contract.migrations import upgrade
 from shopdb_contract.testing.databases import backends, fresh_database
 from shopdb_core.app import create_app
+from shopdb_core.identity.testing import core_headers, ensure_role_users
 from shopdb_core.assets.models import Asset
 from shopdb_core.locations.models import Location
 from shopdb_core.reference.models import AssetModel, AssetType, Vendor
@@ -40,7 +41,16 @@ def core_app_client(core_database_url):
     settings = CoreSettings(database_url=core_database_url, env="test", relay_enabled=False)
     app = create_app(settings=settings)
     with TestClient(app) as client:
+        client.app.state.test_users = ensure_role_users(client.app)
+        # The generic resource tests act as an admin; tests of access pass other headers.
+        client.headers.update(core_headers(client.app, "admin"))
         yield client
+
+
+@pytest.fixture
+def auth_headers(core_app_client):
+    """Headers of core-signed access tokens by role: auth_headers("viewer")."""
+    return lambda role: core_headers(core_app_client.app, role)
 
 
 def empty_core_tables(database) -> None:

@@ -18,6 +18,7 @@ from shopdb_core.gateway.traefik_config import COMMON_MIDDLEWARES
 from shopdb_core.reference.models import AssetType
 from shopdb_core.registry.models import RegisteredService
 from shopdb_core.settings import CoreSettings
+from shopdb_core.identity.testing import act_as
 
 SECRET = "c55b7e21f4a8c93d6b0e1f3a9c1d27be84e6a9d0"
 TOKEN = "b0e1f3a9c1d27be84e6a9d0c55b7e21f4a8c93d6"
@@ -50,6 +51,7 @@ def core(core_database):
     )
     app = create_app(settings=settings)
     with TestClient(app) as client:
+        act_as(client, "admin")
         client.app_state = app.state
         yield client
 

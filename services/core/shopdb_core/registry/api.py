@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 
+from shopdb_contract.auth import require_role
 from shopdb_contract.deps import DbSession
 from shopdb_contract.errors import UnauthorizedError
 from shopdb_core.registry import service
@@ -73,13 +74,13 @@ def get_service(name: str, request: Request, session: DbSession) -> ServiceRead:
     return to_read(service.get_or_404(session=session, name=name), _timeout(request), ServiceDetail)
 
 
-@router.post("/{name}/enable", response_model=ServiceDetail)
+@router.post("/{name}/enable", response_model=ServiceDetail, dependencies=[require_role("admin")])
 def enable_service(name: str, request: Request, session: DbSession) -> ServiceRead:
     row = service.set_enabled(session=session, name=name, enabled=True)
     return to_read(row, _timeout(request), ServiceDetail)
 
 
-@router.post("/{name}/disable", response_model=ServiceDetail)
+@router.post("/{name}/disable", response_model=ServiceDetail, dependencies=[require_role("admin")])
 def disable_service(name: str, request: Request, session: DbSession) -> ServiceRead:
     row = service.set_enabled(session=session, name=name, enabled=False)
     return to_read(row, _timeout(request), ServiceDetail)

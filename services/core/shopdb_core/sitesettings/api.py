@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from shopdb_contract import listing
+from shopdb_contract.auth import require_role
 from shopdb_contract.deps import DbSession
 from shopdb_contract.errors import UnauthorizedError
 from shopdb_contract.registration import SECRET_HEADER
@@ -16,11 +17,12 @@ from shopdb_core.sitesettings import service
 from shopdb_core.sitesettings.schemas import SettingWrite
 
 router = APIRouter(tags=["settings"])
+ADMIN_ONLY = require_role("admin")
 
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
-@router.get("/api/settings")
+@router.get("/api/settings", dependencies=[ADMIN_ONLY])
 def list_settings(
     request: Request,
     session: DbSession,
@@ -33,12 +35,12 @@ def list_settings(
     return listing.envelope(request.url, count=count, results=results, limit=limit, offset=offset)
 
 
-@router.get("/api/settings/{key}")
+@router.get("/api/settings/{key}", dependencies=[ADMIN_ONLY])
 def get_setting(key: str, session: DbSession):
     return listing.etag_response(service.setting_out(service.get_setting(session, key=key)))
 
 
-@router.put("/api/settings/{key}")
+@router.put("/api/settings/{key}", dependencies=[ADMIN_ONLY])
 def put_setting(key: str, body: SettingWrite, session: DbSession, if_match: IfMatch = None):
     current = session.get(service.SiteSetting, key)
     if current is not None:
@@ -48,7 +50,7 @@ def put_setting(key: str, body: SettingWrite, session: DbSession, if_match: IfMa
     return listing.etag_response(service.setting_out(row))
 
 
-@router.delete("/api/settings/{key}", status_code=204)
+@router.delete("/api/settings/{key}", status_code=204, dependencies=[ADMIN_ONLY])
 def delete_setting(key: str, session: DbSession, if_match: IfMatch = None) -> Response:
     row = service.get_setting(session, key=key)
     listing.check_if_match(if_match, listing.etag_of(service.setting_out(row)), what="setting")
