@@ -298,7 +298,7 @@ def collector_router(
     pusher = require_collector_token(name)
 
     @router.post("", summary=f"Push {name} records (at most {schema.spec.max_batch})")
-    def push(request: Request, body: Annotated[Any, Body()], actor: Annotated[Actor, Depends(pusher)]):
+    def push(request: Request, body: Annotated[Any, Body()], actor: Actor = Depends(pusher)):  # noqa: B008 -- a default, not an annotation: `pusher` is local, and annotations are strings here
         records, refused, received = schema.prepare(body)
         outcomes = list(refused)
         if records:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from shopdb_contract.manifest import ServiceManifest
 
-def routers() -> list[APIRouter]:
+
+def routers(manifest: ServiceManifest) -> list[APIRouter]:
+    from shopdb_equipment.collector import router as collector
     from shopdb_equipment.equipment.api import router as equipment
     from shopdb_equipment.reference.api import router as reference
 
-    return [reference, equipment]
+    return [reference, collector(manifest), equipment]

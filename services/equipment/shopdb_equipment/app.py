@@ -52,7 +52,7 @@ def create_app(
         manifest=manifest,
         settings=settings,
         database=database,
-        routers=api.routers(),
+        routers=api.routers(manifest),
         on_startup=[start_background],
         on_shutdown=[stop_background, close_clients],
         register=register,

@@ -104,3 +104,29 @@ def test_reference_data_is_seeded(client):
     controllers = {t["key"] for t in client.get("/api/equipment/controllertypes").json()["results"]}
     assert {"lathe", "mill", "grinder", "edm", "cmm"} <= types
     assert {"fanuc", "siemens", "heidenhain"} <= controllers
+
+
+def test_collector_push_creates_updates_keeps_and_rejects_and_a_repush_changes_nothing(client, core):
+    from shopdb_contract.testing.auth import signing_key
+
+    client.post("/api/equipment", json=MACHINE)
+    client.post("/api/equipment", json={**MACHINE, "machinenumber": "2002", "assetnumber": "M-2002"})
+    token = signing_key().headers("editor", kind="token", services=["equipment"])
+    batch = {"records": [
+        {"machinenumber": "3001", "equipmenttype": "mill"},
+        {"machinenumber": "2001", "controllerversion": "31i-B"},
+        {"machinenumber": "2002", "equipmenttype": "lathe"},
+        {"machinenumber": "4001", "equipmenttype": "spaceship"},
+    ]}
+    first = client.post("/api/collector/equipment", json=batch, headers=token)
+    assert first.status_code == 200, first.text
+    assert [r["outcome"] for r in first.json()["results"]] == ["created", "updated", "unchanged", "rejected"]
+    assert first.json()["results"][1]["changed"] == ["controllerversion"]
+    assert first.json()["results"][3]["field"] == "equipmenttype"
+    with client.app.state.database.session() as s:
+        before = s.scalar(select(func.count()).select_from(Outbox))
+    again = client.post("/api/collector/equipment", json=batch, headers=token).json()
+    assert [r["outcome"] for r in again["results"]] == ["unchanged", "unchanged", "unchanged", "rejected"]
+    with client.app.state.database.session() as s:
+        assert s.scalar(select(func.count()).select_from(Outbox)) == before
+    assert counts(client, core) == (3, 3)
