@@ -1,0 +1,1 @@
+"""ShopDB computers: PCs as core assets plus their details, kept current by collectors."""
