@@ -30,4 +30,6 @@ class CoreSettings(ServiceSettings):
         problems = super().production_problems(service)
         problems += secret_problems("SHOPDB_GATEWAY_TOKEN", self.gateway_token, DEV_GATEWAY_TOKEN)
         problems += secret_problems("SHOPDB_SECRET_KEY", self.secret_key, DEV_SECRET_KEY)
+        if self.jwks_file is not None:
+            problems.append("SHOPDB_JWKS_FILE is set on core: in production core trusts only its own signing keys")
         return problems

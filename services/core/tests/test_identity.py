@@ -232,3 +232,16 @@ def test_open_paths_need_no_token(client):
     # Login answers for itself: a wrong password, not "authentication required".
     response = http.post("/api/auth/login", json={"username": "nobody", "password": "nothing-at-all"})
     assert "wrong username or password" in response.json()["detail"]
+
+
+def test_core_trusts_a_jwks_file_only_when_given_one(client, tmp_path):
+    from shopdb_contract.testing.auth import SigningKey
+    from shopdb_core.app import create_app
+    from shopdb_core.settings import CoreSettings
+
+    outsider = SigningKey()
+    assert_problem(anonymous(client).get("/api/assets", headers=outsider.headers("viewer")), 401)
+    settings = CoreSettings(_env_file=None, env="test", relay_enabled=False, jwks_file=outsider.jwks_file(tmp_path),
+                            database_url=str(client.app.state.database.engine.url.render_as_string(hide_password=False)))
+    with TestClient(create_app(settings=settings)) as trusting:
+        assert trusting.get("/api/assets", headers=outsider.headers("viewer")).status_code == 200

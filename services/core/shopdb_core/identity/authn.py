@@ -1,5 +1,9 @@
 """Core verifies its own tokens the way every service does, but reads keys and API tokens
-from its database instead of over HTTP."""
+from its database instead of over HTTP.
+
+SHOPDB_JWKS_FILE on core adds the keys of that file to core's own (tests mint tokens with
+shopdb_contract.testing.auth against a real core); production refuses the setting on core.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from anyio import to_thread
 
 from shopdb_contract.auth import Authenticator
 from shopdb_contract.db import Database
-from shopdb_contract.tokens import AccessTokenVerifier, KeySet
+from shopdb_contract.tokens import AccessTokenVerifier, KeySet, jwks_from_file
 from shopdb_core.identity import keys, service
 from shopdb_core.settings import CoreSettings
 
@@ -28,8 +32,14 @@ def build_authenticator(database: Database, settings: CoreSettings) -> Authentic
         with database.transaction() as session:
             return service.introspect(session, token)
 
+    extra = jwks_from_file(settings.jwks_file) if settings.jwks_file else None
+
     async def fetch() -> dict:
-        return await to_thread.run_sync(read_jwks)
+        own = await to_thread.run_sync(read_jwks)
+        if extra is None:
+            return own
+        # Tests (and nothing in production: the settings check refuses it) add trusted keys.
+        return {"keys": own["keys"] + (await extra())["keys"]}
 
     async def introspect(token: str) -> dict:
         return await to_thread.run_sync(read_token, token)
