@@ -10,13 +10,21 @@ A service's test declares only data and inherits the checks every resource must 
         filter_examples = [({"name": "Hall A"}, 1)]
 
 The test module (or its conftest) provides a `client` fixture: a `fastapi.testclient.TestClient`
-over the service's app on a real, migrated database that holds none of this resource's rows.
+over the service's app on a real, migrated database that holds none of this resource's rows,
+sending an editor's (or admin's) token with every request. If the service does not trust
+`shopdb_contract.testing.auth.signing_key()` (core signs its own), the conftest also provides
+`auth_headers`: role -> headers of a token the service accepts.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any, ClassVar
+
+import pytest
+from starlette.testclient import TestClient
+
+from shopdb_contract.testing.auth import signing_key
 
 PROBLEM = "application/problem+json"
 
@@ -96,10 +104,35 @@ class ResourceAPITests:
     def url(self, obj: dict[str, Any]) -> str:
         return f"{self.base_path}/{obj['id']}"
 
+    def headers_for(self, request, role: str) -> dict[str, str]:
+        try:
+            make = request.getfixturevalue("auth_headers")
+        except pytest.FixtureLookupError:
+            make = signing_key().headers
+        return make(role)
+
     def count(self, client, **params) -> int:
         response = client.get(self.base_path, params={"limit": 1, **params})
         assert response.status_code == 200, response.text
         return response.json()["count"]
+
+    # --- access ----------------------------------------------------------------------------
+
+    def test_list_and_get_without_a_token_are_401(self, client):
+        created = self.create_all(client)[0]
+        anonymous = TestClient(client.app)
+        assert_problem(anonymous.get(self.base_path), 401)
+        assert_problem(anonymous.get(self.url(created)), 401)
+
+    def test_viewer_reads_but_create_update_delete_are_403_and_change_nothing(self, client, request):
+        created = self.create_all(client)[0]
+        viewer = TestClient(client.app, headers=self.headers_for(request, "viewer"))
+        assert viewer.get(self.url(created)).json() == created
+        assert_problem(viewer.post(self.base_path, json=self.create_data[1]), 403)
+        assert_problem(viewer.patch(self.url(created), json=self.update_data), 403)
+        assert_problem(viewer.delete(self.url(created)), 403)
+        assert self.count(client) == len(self.create_data)
+        assert client.get(self.url(created)).json() == created
 
     # --- list ------------------------------------------------------------------------------
 
