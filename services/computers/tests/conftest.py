@@ -79,6 +79,7 @@ def core_client(database_urls):
         with client.app.state.database.transaction() as session:
             seed_reference(session)
         register(client, COMPUTERS_DIR)
+        client.app.state.test_core = CoreClient(service="computers", http=client, secret=SECRET)
         yield client
 
 
@@ -125,3 +126,15 @@ def core(client, core_client):
 def push_headers():
     """A collector's token: limited to the computers service."""
     return signing_key().headers("editor", kind="token", name="inventory-collector", services=["computers"])
+
+
+@pytest.fixture
+def make_settings():
+    """Settings for a second computers app in a test (another database, another core)."""
+    return computers_settings
+
+
+@pytest.fixture
+def core_for():
+    """A CoreClient of the computers service over any httpx client pointed at core."""
+    return lambda http: CoreClient(service="computers", http=http, secret=SECRET)
