@@ -29,6 +29,7 @@ from shopdb_contract.processes import (
     traefik_process,
     wait_http,
 )
+from shopdb_core.identity.testing import add_user, login_headers
 from shopdb_core.gateway.traefik_config import default_dynamic_dir, dynamic_env, write_static_config
 
 pytestmark = pytest.mark.e2e
@@ -46,6 +47,8 @@ class Stack:
     core_url: str
     gateway_url: str
     processes: list[ManagedProcess] = field(default_factory=list)
+    # An admin's access token, sent with every request unless a test gives its own headers.
+    auth: dict[str, str] = field(default_factory=dict)
 
     def start_service(self, name: str, *, label: str | None = None, **env: str) -> tuple[ManagedProcess, str]:
         label = label or name
@@ -69,7 +72,8 @@ class Stack:
         return process, base_url
 
     def gateway(self, method: str, path: str, **kw) -> httpx.Response:
-        return httpx.request(method, self.gateway_url + path, timeout=5, **kw)
+        headers = {**self.auth, **kw.pop("headers", {})}
+        return httpx.request(method, self.gateway_url + path, timeout=5, headers=headers, **kw)
 
 
 def eventually(check: Callable[[], httpx.Response], accept: Callable[[httpx.Response], bool], *, timeout: float = 15) -> httpx.Response:
@@ -103,6 +107,7 @@ def stack(tmp_path_factory):
     core_url = f"http://127.0.0.1:{core_port}"
     database_url = f"sqlite:///{tmp / 'core.db'}"
     upgrade(CORE_DIR, database_url)
+    add_user(database_url, "e2e-admin")
 
     s = Stack(tmp=tmp, secret=secret, core_url=core_url, gateway_url=f"http://127.0.0.1:{web_port}")
     try:
@@ -139,8 +144,9 @@ def stack(tmp_path_factory):
         ).start()
         s.processes.append(traefik)
         wait_http(f"{core_url}/readyz", timeout=30, process=core)
+        s.auth = login_headers(core_url, "e2e-admin")
         wait_http(f"http://127.0.0.1:{ping_port}/ping", timeout=30, process=traefik)
-        wait_http(f"{s.gateway_url}/api/services", timeout=30, process=traefik)
+        wait_http(f"{s.gateway_url}/api/services", timeout=30, process=traefik, headers=s.auth)
         yield s
     finally:
         for process in reversed(s.processes):
@@ -152,9 +158,9 @@ def running(stack):
     """alpha and beta (which depends on alpha) running; gamma started in development mode."""
     alpha, _ = stack.start_service("alpha")
     gamma, _ = stack.start_service("gamma")
-    wait_http(f"{stack.core_url}/api/services/alpha", timeout=30, process=alpha)
+    wait_http(f"{stack.core_url}/api/services/alpha", timeout=30, process=alpha, headers=stack.auth)
     beta, _ = stack.start_service("beta")
-    wait_http(f"{stack.core_url}/api/services/beta", timeout=30, process=beta)
+    wait_http(f"{stack.core_url}/api/services/beta", timeout=30, process=beta, headers=stack.auth)
     return {"alpha": alpha, "beta": beta, "gamma": gamma}
 
 
@@ -245,7 +251,7 @@ def test_refused_service_in_production_keeps_running_isolated(stack, running):
         time.sleep(0.2)
     time.sleep(1)
     assert gamma.alive, gamma.log_tail()
-    assert httpx.get(f"{base_url}/api/gamma/hello").status_code == 200  # up, just not routed
+    assert httpx.get(f"{base_url}/api/gamma/hello", headers=stack.auth).status_code == 200  # up, just not routed
     response = stack.gateway("GET", "/api/gamma/hello")
     assert is_problem(503, "gamma")(response), response.text
     refusal_line = next(line for line in gamma.log_tail(200).splitlines() if "core refused this service" in line)

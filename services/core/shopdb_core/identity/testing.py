@@ -44,3 +44,25 @@ def act_as(client, role: str = "admin"):
     client.app.state.test_users = ensure_role_users(client.app)
     client.headers.update(core_headers(client.app, role))
     return client
+
+
+def add_user(database_url: str, username: str, password: str = TEST_PASSWORD, role: str = "admin") -> None:
+    """A user in a migrated core database, before (or while) a real core runs on it."""
+    from shopdb_contract.db import Database
+
+    database = Database(database_url)
+    try:
+        with database.transaction() as session:
+            if service.find_user(session, username) is None:
+                service.create_user(session, username=username, password=password, role=role)
+    finally:
+        database.dispose()
+
+
+def login_headers(core_url: str, username: str, password: str = TEST_PASSWORD) -> dict[str, str]:
+    """Log in at a running core; the Authorization header of the access token it gives."""
+    import httpx
+
+    response = httpx.post(f"{core_url.rstrip('/')}/api/auth/login", json={"username": username, "password": password}, timeout=10)
+    response.raise_for_status()
+    return bearer(response.json()["access_token"])
