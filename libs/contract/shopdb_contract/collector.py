@@ -109,10 +109,11 @@ def normalise_identity(value: Any) -> str:
 
 
 def drop_nulls(value: Any) -> Any:
+    """The value without null members, at any depth (leaves are not visited: it runs per push)."""
     if isinstance(value, dict):
-        return {k: drop_nulls(v) for k, v in value.items() if v is not None}
+        return {k: drop_nulls(v) if isinstance(v, (dict, list)) else v for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [drop_nulls(v) for v in value]
+        return [drop_nulls(v) if isinstance(v, (dict, list)) else v for v in value]
     return value
 
 

@@ -142,7 +142,7 @@ class ComputerCollector:
             rows.append(row)
         try:
             with self.database.transaction() as session:
-                session.execute(insert(Computer), rows)
+                session.execute(insert(Computer.__table__), rows)
         except IntegrityError:
             # Another push created one of these hostnames a moment ago: the collector's next
             # push finds it and updates it.
@@ -187,17 +187,17 @@ class ComputerCollector:
                 apps = [{"computer_id": ids[r.index], **a} for r in pending for a in _apps(r.data.get("applications", []))]
                 nics = [{"computer_id": ids[r.index], **i} for r in pending for i in _interfaces(r.data.get("interfaces", []))]
                 if apps:
-                    session.execute(insert(Application), apps)
+                    session.execute(insert(Application.__table__), apps)
                 if nics:
-                    session.execute(insert(Interface), nics)
+                    session.execute(insert(Interface.__table__), nics)
+                entries = []
                 for r in pending:
                     after = {"hostname": r.identity, "state": ACTIVE,
                              **{k: v for k, v in r.data.items() if k not in ("hostname", *CORE_FIELDS)}}
                     after.setdefault("source", DEFAULT_SOURCE)
-                    self.domain.writer.audit_log(
-                        session, entity_type=service.ENTITY, entity_id=ids[r.index], action="create", after=after,
-                        actor=actor, summary="created by a collector push",
-                    )
+                    entries.append({"entity_type": service.ENTITY, "entity_id": ids[r.index], "action": "create",
+                                    "after": after, "actor": actor, "summary": "created by a collector push"})
+                self.domain.writer.audit_log_many(session, entries)
         except BaseException:
             self.domain._compensate(accepted, core_may_have_it=True, actor=actor)
             raise
@@ -250,7 +250,7 @@ class ComputerCollector:
                 session.execute(delete(Application).where(Application.computer_id.in_(app_ids)))
             if nic_ids:
                 session.execute(delete(Interface).where(Interface.computer_id.in_(nic_ids)))
-            new_apps, new_nics = [], []
+            new_apps, new_nics, entries = [], [], []
             for record, row in pairs:
                 data = record.data
                 locked = set(row.locked_fields or [])
@@ -281,17 +281,17 @@ class ComputerCollector:
                     values["updated"] = now
                 session.execute(update(Computer).where(Computer.id == row.id).values(**values))
                 if after:
-                    self.domain.writer.audit_log(
-                        session, entity_type=service.ENTITY, entity_id=row.id, action="update", before=before,
-                        after=after, actor=actor, summary="updated by a collector push",
-                    )
+                    entries.append({"entity_type": service.ENTITY, "entity_id": row.id, "action": "update",
+                                    "before": before, "after": after, "actor": actor,
+                                    "summary": "updated by a collector push"})
                 outcome = UPDATED if changed else UNCHANGED
                 outcomes.append(PushOutcome(record.index, outcome, identity=record.identity, id=str(row.id),
                                             changed=changed if changed else None))
+            self.domain.writer.audit_log_many(session, entries)
             if new_apps:
-                session.execute(insert(Application), new_apps)
+                session.execute(insert(Application.__table__), new_apps)
             if new_nics:
-                session.execute(insert(Interface), new_nics)
+                session.execute(insert(Interface.__table__), new_nics)
         return outcomes
 
     @staticmethod

@@ -103,6 +103,7 @@ def test_asset_retired_in_core_is_retired_in_computers(client, core):
 
     with core.app.state.database.session() as session:
         events = [r.payload for r in session.execute(select(CoreOutbox).where(CoreOutbox.c.subject == "shopdb.events.core.asset_retired"))]
+    events = [e for e in events if e["data"]["id"] == created["id"]]
     assert len(events) == 1
     domain = client.app.state.domain
     assert domain.apply_core_event(events[0]["name"], events[0]["data"]) is True
