@@ -12,7 +12,7 @@ SERVICE_PROJECTS := $(wildcard services/*/pyproject.toml)
 DOMAIN_SERVICES  := $(filter-out services/core/,$(dir $(SERVICE_PROJECTS)))
 PROJECTS := pyproject.toml libs/contract/pyproject.toml $(SERVICE_PROJECTS)
 
-.PHONY: install run demo test bench
+.PHONY: install run demo test bench bench-collector
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,3 +35,6 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/assets.py $(ARGS)
+
+bench-collector: $(STAMP)
+	$(PY) bench/collector.py $(ARGS)
