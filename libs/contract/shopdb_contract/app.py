@@ -235,7 +235,9 @@ def create_service_app(
                 nats_url=settings.nats_url,
                 limits=settings.stream_limits(),
                 options=RelayOptions(
-                    batch_size=settings.relay_batch_size, retention_hours=settings.outbox_retention_hours
+                    batch_size=settings.relay_batch_size,
+                    lease_seconds=settings.relay_lease_seconds,
+                    retention_hours=settings.outbox_retention_hours,
                 ),
             )
             app.state.relay = relay

@@ -52,6 +52,8 @@ class ServiceSettings(BaseSettings):
     # Outbox relay and JetStream streams (ADR-008).
     relay_enabled: bool = True
     relay_batch_size: int = Field(default=500, ge=1, le=10000)
+    # How long a relay holds rows it is publishing; rows of a relay that died wait this long.
+    relay_lease_seconds: float = Field(default=30.0, gt=0)
     outbox_retention_hours: float = Field(default=24.0, gt=0)
     audit_stream_max_age_days: float = Field(default=30.0, gt=0)
     events_stream_max_age_days: float = Field(default=7.0, gt=0)

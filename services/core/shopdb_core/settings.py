@@ -15,6 +15,9 @@ class CoreSettings(ServiceSettings):
     gateway_token: SecretStr = SecretStr(DEV_GATEWAY_TOKEN)
     # A service whose last heartbeat is older than this is unhealthy and unrouted.
     heartbeat_timeout: float = Field(default=15.0, gt=0)
+    # How long the audit store may hold a message unacknowledged before JetStream gives it to
+    # the store again (after core died mid-batch, say). Set when the consumer is first created.
+    audit_ack_wait_seconds: float = Field(default=30.0, gt=0)
 
     # Encrypts core's token signing keys at rest (ADR-009); changing it retires those keys.
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)

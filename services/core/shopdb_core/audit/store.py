@@ -88,8 +88,11 @@ def insert_ignoring_duplicates(database: Database, table=AuditEvent.__table__, k
 
 
 class AuditStore:
-    def __init__(self, *, database: Database, nats_url: str, limits: StreamLimits, batch: int = 500) -> None:
+    def __init__(
+        self, *, database: Database, nats_url: str, limits: StreamLimits, batch: int = 500, ack_wait: float = 30.0
+    ) -> None:
         self.database = database
+        self.ack_wait = ack_wait
         self.nats_url = nats_url
         self.limits = limits
         self.batch = batch
@@ -174,7 +177,7 @@ class AuditStore:
                         durable=DURABLE,
                         stream="AUDIT",
                         config=api.ConsumerConfig(
-                            ack_policy=api.AckPolicy.EXPLICIT, ack_wait=30, max_ack_pending=20000
+                            ack_policy=api.AckPolicy.EXPLICIT, ack_wait=self.ack_wait, max_ack_pending=20000
                         ),
                     )
                 except Exception as exc:
@@ -212,7 +215,12 @@ def start_store_task(app) -> None:
     settings = app.state.settings
     if not settings.relay_enabled:
         return
-    store = AuditStore(database=app.state.database, nats_url=settings.nats_url, limits=settings.stream_limits())
+    store = AuditStore(
+        database=app.state.database,
+        nats_url=settings.nats_url,
+        limits=settings.stream_limits(),
+        ack_wait=settings.audit_ack_wait_seconds,
+    )
     stop = asyncio.Event()
     app.state.audit_store = store
     app.state.audit_store_stop = stop
