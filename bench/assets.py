@@ -97,7 +97,9 @@ def row(label: str, via: str, result: Result) -> str:
     )
 
 
-def measure(core_url: str, gateway_url: str, paths: list[str], args, pids: dict[str, int]) -> tuple[Result, Result]:
+def measure(
+    core_url: str, gateway_url: str, paths: list[str], args, pids: dict[str, int], auth: dict[str, str]
+) -> tuple[Result, Result]:
     """Direct and gateway runs interleaved over `args.rounds`, alternating which goes first, so
     a neighbour's burst of CPU or a warming cache does not favour one path."""
     runs: dict[str, list[Result]] = {core_url: [], gateway_url: []}
@@ -106,7 +108,7 @@ def measure(core_url: str, gateway_url: str, paths: list[str], args, pids: dict[
         order = (core_url, gateway_url) if round_ % 2 == 0 else (gateway_url, core_url)
         for base in order:
             before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-            result = load(base, paths, requests=per_round, concurrency=args.concurrency)
+            result = load(base, paths, requests=per_round, concurrency=args.concurrency, headers=auth)
             result.cpu = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
             runs[base].append(result)
     return merge(runs[core_url]), merge(runs[gateway_url])
@@ -151,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: loaded {args.assets:,} assets in {seconds:.1f} s ({args.assets / seconds:,.0f} rows/s)", flush=True)
 
         try:
-            core_url, gateway_url = start_stack(workdir, url, processes)
+            core_url, gateway_url, auth = start_stack(workdir, url, processes)
             pids = {p.name: p.pid for p in processes if p.name in ("core", "traefik")}
             scenarios = [
                 ("GET /api/assets?limit=50&type&status", [f"/api/assets?limit=50&type={pick['type']}&status={pick['status']}"]),
@@ -161,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{'':<38} {'':<13} {'':>9} {'':>8} {'':>8} {'ms/req':>9} {'ms/req':>9}")
             summary = []
             for label, paths in scenarios:
-                direct, gateway = measure(core_url, gateway_url, paths, args, pids)
+                direct, gateway = measure(core_url, gateway_url, paths, args, pids, auth)
                 print(row(label, "direct", direct), flush=True)
                 print(row(label, "gateway", gateway), flush=True)
                 ratio = gateway.rps / direct.rps if direct.rps else 0.0
@@ -171,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             # With N connections on one server process the p50 above includes queueing behind
             # the other N-1; one client alone shows what a single listing costs.
             before = {name: cpu_seconds(pid) for name, pid in pids.items()}
-            alone = load(gateway_url, scenarios[0][1], requests=max(1, args.requests // 4), concurrency=1)
+            alone = load(gateway_url, scenarios[0][1], requests=max(1, args.requests // 4), concurrency=1, headers=auth)
             alone.cpu = {name: cpu_seconds(pid) - before[name] for name, pid in pids.items()}
             print(row(scenarios[0][0], "gw, 1 client", alone))
             for what, result in ((f"{args.concurrency} clients", summary[0][2]), ("1 client", alone)):
@@ -193,9 +195,13 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def start_stack(workdir: Path, url: str, processes: list) -> tuple[str, str]:
-    """NATS, core and Traefik on free ports; returns core's and the gateway's base URLs."""
+def start_stack(workdir: Path, url: str, processes: list) -> tuple[str, str, dict[str, str]]:
+    """NATS, core and Traefik on free ports; returns core's and the gateway's base URLs and a
+    viewer's Authorization header (every request verifies its token, as on a site)."""
     from shopdb_core.gateway.traefik_config import default_dynamic_dir, dynamic_env, write_static_config
+    from shopdb_core.identity.testing import add_user, login_headers
+
+    add_user(url, "bench-viewer", role="viewer")
 
     logs = workdir / "log"
     nats_port, core_port, gateway_port, ping_port = (free_port() for _ in range(4))
@@ -214,6 +220,7 @@ def start_stack(workdir: Path, url: str, processes: list) -> tuple[str, str]:
     core = service_process(CORE_DIR, port=core_port, env=env, log_path=logs / "core.log").start()
     processes.append(core)
     wait_http(f"{core_url}/readyz", timeout=60, process=core)
+    auth = login_headers(core_url, "bench-viewer")
 
     static = write_static_config(
         workdir / "traefik.yml",
@@ -227,8 +234,8 @@ def start_stack(workdir: Path, url: str, processes: list) -> tuple[str, str]:
     traefik = traefik_process(static_config=static, log_path=logs / "traefik.log", env=dynamic_env(core_url=core_url)).start()
     processes.append(traefik)
     gateway_url = f"http://127.0.0.1:{gateway_port}"
-    wait_http(f"{gateway_url}/api/services", timeout=30, process=traefik)
-    return core_url, gateway_url
+    wait_http(f"{gateway_url}/api/services", timeout=30, process=traefik, headers=auth)
+    return core_url, gateway_url, auth
 
 
 if __name__ == "__main__":

@@ -58,14 +58,14 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _worker(base: str, paths, count: int, latencies: list[float], errors: list[int]) -> None:
+async def _worker(base: str, paths, count: int, latencies: list[float], errors: list[int], extra: str) -> None:
     parts = urlsplit(base)
     host, port = parts.hostname, parts.port or 80
     reader, writer = await asyncio.open_connection(host, port)
     try:
         for _ in range(count):
             path = next(paths)
-            request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\n\r\n".encode()
+            request = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\n{extra}\r\n".encode()
             started = time.perf_counter()
             writer.write(request)
             status = await _read_response(reader)
@@ -76,19 +76,24 @@ async def _worker(base: str, paths, count: int, latencies: list[float], errors: 
         writer.close()
 
 
-async def _run(base: str, paths: list[str], requests: int, concurrency: int) -> Result:
+async def _run(base: str, paths: list[str], requests: int, concurrency: int, headers: dict[str, str]) -> Result:
     cycle = itertools.cycle(paths)
     latencies: list[float] = []
     errors = [0]
     share = [requests // concurrency + (1 if i < requests % concurrency else 0) for i in range(concurrency)]
     started = time.perf_counter()
-    await asyncio.gather(*(_worker(base, cycle, n, latencies, errors) for n in share))
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    await asyncio.gather(*(_worker(base, cycle, n, latencies, errors, extra) for n in share))
     seconds = time.perf_counter() - started
     return Result(requests=requests, seconds=seconds, latencies=sorted(latencies), errors=errors[0])
 
 
-def load(base: str, paths: list[str], *, requests: int, concurrency: int, warmup: int = 50) -> Result:
-    """`requests` GETs over `concurrency` keep-alive connections, cycling through `paths`."""
+def load(
+    base: str, paths: list[str], *, requests: int, concurrency: int, warmup: int = 50, headers: dict[str, str] | None = None
+) -> Result:
+    """`requests` GETs over `concurrency` keep-alive connections, cycling through `paths`,
+    each with `headers` (the access token)."""
+    headers = headers or {}
     try:
         import uvloop
 
@@ -96,5 +101,5 @@ def load(base: str, paths: list[str], *, requests: int, concurrency: int, warmup
     except ImportError:  # uvloop is installed with uvicorn[standard]; plain asyncio still works
         runner = asyncio.run
     if warmup:
-        runner(_run(base, paths, min(warmup, requests), concurrency))
-    return runner(_run(base, paths, requests, concurrency))
+        runner(_run(base, paths, min(warmup, requests), concurrency, headers))
+    return runner(_run(base, paths, requests, concurrency, headers))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
+import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,6 +39,17 @@ def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPDB_")}
     env.update(extra)
     return env
+
+
+ADMIN_PASSWORD = "stack-admin-password-1"
+GENERATED = re.compile(r"created the first admin: username 'admin', password (\S+)")
+
+
+def login(base_url: str, password: str, username: str = "admin") -> dict[str, str]:
+    """Log in through the gateway; the Authorization header for the access token."""
+    response = httpx.post(f"{base_url}/api/auth/login", json={"username": username, "password": password}, timeout=10)
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def shopdb(*args: str, cwd: Path, env: dict[str, str], input: str | None = None) -> subprocess.CompletedProcess:

@@ -14,7 +14,7 @@ import pytest
 from shopdb_contract.processes import ManagedProcess, free_port, wait_http
 from shopdb_core.stack.layout import pid_alive
 
-from .conftest import CORE_DIR, REPO, clean_env
+from .conftest import ADMIN_PASSWORD, CORE_DIR, REPO, clean_env, login
 
 pytestmark = pytest.mark.e2e
 
@@ -36,6 +36,7 @@ def stack_env(tmp_path) -> dict[str, str]:
         SHOPDB_NATS_PORT=str(free_port()),
         SHOPDB_SERVICES_FIRST_PORT=str(free_port()),
         SHOPDB_HEARTBEAT_INTERVAL="1",
+        SHOPDB_ADMIN_PASSWORD=ADMIN_PASSWORD,
         PYTHONPATH=os.pathsep.join(paths + [os.environ.get("PYTHONPATH", "")]),
     )
 
@@ -48,14 +49,16 @@ def test_up_starts_domain_services_after_their_dependencies_and_routes_them(tmp_
         env=env, cwd=tmp_path, log_path=tmp_path / "up.log",
     ).start()
     try:
-        wait_http(f"{gateway}/api/services", timeout=60, process=stack)
+        wait_http(f"{gateway}/api/auth/jwks.json", timeout=60, process=stack)
         log = stack.log_tail(200)
         assert log.index("starting alpha") < log.index("starting beta")
+        assert "with the password from SHOPDB_ADMIN_PASSWORD" in log and ADMIN_PASSWORD not in log
+        auth = login(gateway, ADMIN_PASSWORD)
         # Routes follow the registry on Traefik's next poll of core.
         for name in ("alpha", "beta"):
-            hello = wait_http(f"{gateway}/api/{name}/hello", timeout=20, process=stack)
+            hello = wait_http(f"{gateway}/api/{name}/hello", timeout=20, process=stack, headers=auth)
             assert hello.json()["service"] == name
-        registry = httpx.get(f"{gateway}/api/services", timeout=5).json()
+        registry = httpx.get(f"{gateway}/api/services", timeout=5, headers=auth).json()
         assert {s["name"]: s["routed"] for s in registry["results"]} == {"core": True, "alpha": True, "beta": True}
         children = json.loads((tmp_path / "var" / "stack.json").read_text())["processes"]
     finally:

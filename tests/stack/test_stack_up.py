@@ -12,7 +12,7 @@ import pytest
 from shopdb_contract.processes import ManagedProcess, free_port, wait_http
 from shopdb_core.stack.layout import pid_alive
 
-from .conftest import clean_env, shopdb
+from .conftest import GENERATED, clean_env, login, shopdb
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +24,8 @@ def start_stack(tmp_path, env, run: int) -> ManagedProcess:
     ).start()
     gateway = f"http://127.0.0.1:{env['SHOPDB_GATEWAY_PORT']}"
     try:
-        wait_http(f"{gateway}/api/services", timeout=60, process=stack)
+        # The JWKS is open: the door answers before anyone has logged in.
+        wait_http(f"{gateway}/api/auth/jwks.json", timeout=60, process=stack)
     except BaseException:
         stack.stop()
         raise
@@ -55,7 +56,12 @@ def test_shopdb_up_serves_the_api_through_the_gateway_stops_on_ctrl_c_and_keeps_
 
     stack = start_stack(tmp_path, env, 1)
     try:
-        with httpx.Client(base_url=gateway, timeout=10) as api:
+        # A new site gets an admin whose generated password is printed once.
+        printed = GENERATED.search(stack.log_tail(200))
+        assert printed, stack.log_tail()
+        auth = login(gateway, printed.group(1))
+        assert httpx.get(f"{gateway}/api/services", timeout=10).status_code == 401
+        with httpx.Client(base_url=gateway, timeout=10, headers=auth) as api:
             services = api.get("/api/services").json()
             assert "core" in [s["name"] for s in services["results"]]
 
@@ -86,7 +92,8 @@ def test_shopdb_up_serves_the_api_through_the_gateway_stops_on_ctrl_c_and_keeps_
     # A second run keeps what the first one wrote.
     stack = start_stack(tmp_path, env, 2)
     try:
-        again = httpx.get(f"{gateway}/api/assets/{asset_id}", timeout=10)
+        assert not GENERATED.search(stack.log_tail(200)), "a second admin was made"
+        again = httpx.get(f"{gateway}/api/assets/{asset_id}", timeout=10, headers=login(gateway, printed.group(1)))
         assert again.status_code == 200
         assert again.json()["assetnumber"] == "A-0001"
     finally:

@@ -4,6 +4,7 @@
   shopdb migrate [service ...]
   shopdb seed [--demo]
   shopdb services list | install NAME | enable NAME | disable NAME | uninstall NAME [--yes]
+  shopdb user create [--admin | --role ROLE] [--username NAME] [--password-stdin]
 
 Settings come from the environment (prefix SHOPDB_) and ./.env; data and logs live under
 ./var (SHOPDB_VAR_DIR).
@@ -50,7 +51,42 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("name")
         if action == "uninstall":
             sub.add_argument("--yes", action="store_true", help="do not ask before dropping the data")
+    user = commands.add_parser("user", help="user accounts in core")
+    user_actions = user.add_subparsers(dest="action", required=True)
+    create = user_actions.add_parser("create", help="create a user (asks for what is not given)")
+    create.add_argument("--admin", action="store_true", help="make an administrator (same as --role admin)")
+    create.add_argument("--role", choices=("viewer", "editor", "admin"), default="viewer")
+    create.add_argument("--username", help="the login name (asked for when not given)")
+    create.add_argument(
+        "--password-stdin", action="store_true",
+        help="read the password from the first line of stdin (else SHOPDB_ADMIN_PASSWORD for --admin, else asked)",
+    )
     return parser
+
+
+def ask_credentials(args, settings: StackSettings) -> tuple[str, str]:
+    """Username and password from the arguments, stdin, the environment or a terminal prompt."""
+    import getpass
+
+    interactive = sys.stdin.isatty()
+    username = args.username
+    if not username:
+        if not interactive:
+            raise StackError("give --username when not running in a terminal")
+        username = input("username: ").strip()
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif args.admin and settings.admin_password:
+        password = settings.admin_password.get_secret_value()
+    elif interactive:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("password again: ") != password:
+            raise StackError("the passwords differ")
+    else:
+        raise StackError("give the password with --password-stdin (or SHOPDB_ADMIN_PASSWORD with --admin)")
+    if not username or not password:
+        raise StackError("a username and a password are needed")
+    return username, password
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
             return commands.migrate(settings, layout, args.names)
         if args.command == "seed":
             return commands.seed(settings, layout, demo=args.demo)
+        if args.command == "user":
+            username, password = ask_credentials(args, settings)
+            role = "admin" if args.admin else args.role
+            return commands.create_user(settings, layout, username=username, password=password, role=role)
         if args.action == "list":
             return commands.list_services(settings, layout)
         if args.action == "install":

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 
+from shopdb_contract.errors import ProblemError
+
 from shopdb_core.stack import data
 from shopdb_core.stack.core_client import CoreClient
 from shopdb_core.stack.layout import Layout, StackError
@@ -49,7 +51,7 @@ def _domain_service(layout: Layout, name: str):
 def list_services(settings: StackSettings, layout: Layout) -> int:
     known = layout.discover()
     state = LocalState(layout.state_file)
-    core = CoreClient.connect(layout)
+    core = CoreClient.connect(layout, data.database_url("core", settings, layout))
     registry: dict[str, dict] = {}
     if core:
         try:
@@ -83,7 +85,7 @@ def install(settings: StackSettings, layout: Layout, name: str) -> int:
     state.mark_installed(name)
     state.save()
     out(f"{name}: migrated and enabled")
-    _tell_core(layout, name, True, started_hint=True)
+    _tell_core(settings, layout, name, True, started_hint=True)
     return 0
 
 
@@ -93,7 +95,7 @@ def set_enabled(settings: StackSettings, layout: Layout, name: str, enabled: boo
     state.set_enabled(name, enabled)
     state.save()
     out(f"{name}: {'enabled' if enabled else 'disabled'} locally")
-    return 0 if _tell_core(layout, name, enabled, started_hint=enabled) else 1
+    return 0 if _tell_core(settings, layout, name, enabled, started_hint=enabled) else 1
 
 
 def uninstall(settings: StackSettings, layout: Layout, name: str, *, assume_yes: bool) -> int:
@@ -106,7 +108,7 @@ def uninstall(settings: StackSettings, layout: Layout, name: str, *, assume_yes:
         if answer.strip() != name:
             out("not confirmed; nothing changed")
             return 1
-    _tell_core(layout, name, False, started_hint=False)
+    _tell_core(settings, layout, name, False, started_hint=False)
     state = LocalState(layout.state_file)
     state.forget(name)
     state.save()
@@ -120,8 +122,8 @@ def _shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _tell_core(layout: Layout, name: str, enabled: bool, *, started_hint: bool) -> bool:
-    core = CoreClient.connect(layout)
+def _tell_core(settings: StackSettings, layout: Layout, name: str, enabled: bool, *, started_hint: bool) -> bool:
+    core = CoreClient.connect(layout, data.database_url("core", settings, layout))
     if core is None:
         if started_hint:
             out(f"{name}: core is not running; `shopdb up` starts it")
@@ -134,3 +136,17 @@ def _tell_core(layout: Layout, name: str, enabled: bool, *, started_hint: bool) 
     if ok and started_hint:
         out(f"{name}: restart `shopdb up` to start its process if it is not running yet")
     return ok
+
+
+def create_user(settings: StackSettings, layout: Layout, *, username: str, password: str, role: str) -> int:
+    """Make a user in core's database (migrated first), e.g. the runbook's "create admin" step."""
+    from shopdb_core.identity.accounts import create_account
+
+    url = data.database_url("core", settings, layout)
+    data.migrate(layout.service("core"), url)
+    try:
+        create_account(url, username=username, password=password, role=role)
+    except ProblemError as exc:
+        raise StackError(exc.detail) from exc
+    out(f"created {role} {username!r}")
+    return 0

@@ -24,17 +24,20 @@ def running_core_url(layout: Layout) -> str | None:
 
 
 class CoreClient:
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, headers: dict[str, str] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self.http = httpx.Client(base_url=self.base_url, timeout=5.0)
+        self.http = httpx.Client(base_url=self.base_url, timeout=5.0, headers=headers or {})
 
     @classmethod
-    def connect(cls, layout: Layout) -> CoreClient | None:
-        """A client for core if it answers, else None (commands then work offline)."""
+    def connect(cls, layout: Layout, database_url: str | None = None) -> CoreClient | None:
+        """A client for core if it answers, else None (commands then work offline).
+
+        With core's database URL the client acts as an admin, with a token signed by core's key.
+        """
         url = running_core_url(layout)
         if not url:
             return None
-        client = cls(url)
+        client = cls(url, headers=_admin_headers(database_url) if database_url else None)
         try:
             if client.http.get("/healthz").status_code == 200:
                 return client
@@ -66,3 +69,14 @@ class CoreClient:
 
     def close(self) -> None:
         self.http.close()
+
+
+def _admin_headers(database_url: str) -> dict[str, str] | None:
+    from shopdb_core.identity.accounts import command_line_token
+    from shopdb_core.settings import CoreSettings
+
+    try:
+        token = command_line_token(database_url, secret_key=CoreSettings().secret_key.get_secret_value())
+    except Exception:  # core's database not there yet: ask core unauthenticated, it will say so
+        return None
+    return {"Authorization": f"Bearer {token}"}

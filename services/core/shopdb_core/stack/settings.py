@@ -33,6 +33,8 @@ class StackSettings(BaseSettings):
 
     gateway_token: SecretStr = SecretStr(DEV_GATEWAY_TOKEN)
     registration_secret: SecretStr = SecretStr(DEV_REGISTRATION_SECRET)
+    # The first admin's password on a site without an admin; generated and printed once if unset.
+    admin_password: SecretStr | None = None
 
     @property
     def var_path(self) -> Path:

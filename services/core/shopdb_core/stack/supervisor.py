@@ -145,6 +145,25 @@ class Stack:
             say(f"{service.name}: " + ("migrations applied" if migrated else "no migrations"))
         say("seeding reference data" + (" and demo data" if self.demo else ""))
         data.seed(urls["core"], demo=self.demo)
+        self.ensure_admin(urls["core"])
+
+    def ensure_admin(self, core_url: str) -> None:
+        """A new site gets an `admin` at once, so its first user can log in."""
+        from shopdb_core.identity.accounts import ensure_first_admin
+
+        password = self.settings.admin_password.get_secret_value() if self.settings.admin_password else None
+        first = ensure_first_admin(core_url, password=password)
+        if first is None:
+            return
+        if first.generated_password:
+            # Printed once to the person starting the site, never logged, never stored in clear.
+            print(
+                f"\ncreated the first admin: username {first.username!r}, password {first.generated_password}\n"
+                "  (shown only now: log in and change it, or set SHOPDB_ADMIN_PASSWORD before the first start)\n",
+                flush=True,
+            )
+        else:
+            say(f"created the first admin {first.username!r} with the password from SHOPDB_ADMIN_PASSWORD")
 
     def start_services(
         self, services: list[Service], urls: dict[str, str], common: dict[str, str], core_port: int, taken: set[int]
@@ -196,7 +215,8 @@ class Stack:
         ).start()
         gateway_url = f"http://{self.host}:{gateway_port}"
         say(f"starting traefik on {gateway_url} (log {self.traefik.log_path})")
-        wait_http(f"{gateway_url}/api/services", timeout=READY_TIMEOUT, process=self.traefik)
+        # The JWKS is one of core's open paths: it answers through the gateway before any login.
+        wait_http(f"{gateway_url}/api/auth/jwks.json", timeout=READY_TIMEOUT, process=self.traefik)
         self.urls.update(gateway=gateway_url, docs=f"{gateway_url}/api/docs", ping=config.ping_url)
 
     def write_running_file(self) -> None:
