@@ -257,3 +257,15 @@ def test_refused_service_in_production_keeps_running_isolated(stack, running):
     refusal_line = next(line for line in gamma.log_tail(200).splitlines() if "core refused this service" in line)
     assert "contract-version" in refusal_line and ">=9.0,<10" in refusal_line
     assert stack.secret not in gamma.log_tail(500)
+
+
+def test_gateway_rate_limits_logins_per_client(stack, running):
+    # Different unknown names each time, so core's per-account back-off is not what answers.
+    answers = [
+        stack.gateway("POST", "/api/auth/login", json={"username": f"guess-{i}", "password": "guessed-password"}).status_code
+        for i in range(25)
+    ]
+    assert answers[0] == 401
+    assert 429 in answers, answers
+    # Other paths are not limited by the login's budget.
+    assert stack.gateway("GET", "/api/services").status_code == 200

@@ -102,6 +102,17 @@ def test_file_provider_routes_only_api_to_core_at_lowest_priority():
     assert config["http"]["services"]["core"]["loadBalancer"]["servers"] == [{"url": "http://core:8001"}]
 
 
+def test_login_path_has_its_own_rate_limited_router_to_core():
+    core = render_template((default_dynamic_dir() / "core.yml").read_text(), dynamic_env(core_url="http://core:8001"))
+    middlewares = render_template((default_dynamic_dir() / "middlewares.yml").read_text(), dynamic_env(core_url="x"))
+    login = core["http"]["routers"]["core-login"]
+    assert login["rule"] == "Path(`/api/auth/login`)" and login["service"] == "core"
+    assert login["priority"] > core["http"]["routers"]["core"]["priority"]
+    assert "login-rate-limit" in login["middlewares"]
+    limit = middlewares["http"]["middlewares"]["login-rate-limit"]["rateLimit"]
+    assert limit["average"] > 0 and limit["burst"] > 0
+
+
 def test_file_provider_defines_the_middlewares_domain_routes_reference():
     config = render_template((default_dynamic_dir() / "middlewares.yml").read_text(), dynamic_env(core_url="x", body_limit=2048))
     middlewares = config["http"]["middlewares"]
