@@ -242,10 +242,12 @@ def read_rows(text: str, spec: ImportSpec, *, max_rows: int = MAX_ROWS) -> tuple
 
 def _problem_field(exc: ProblemError) -> str | None:
     """The field a problem names: its `field`, else its first error's (as ValidationProblem keeps it)."""
-    if exc.extensions.get("field"):
-        return exc.extensions["field"]
-    errors = exc.extensions.get("errors") or []
-    return errors[0].get("field") if errors else None
+    name = exc.extensions.get("field")
+    if not name:
+        errors = exc.extensions.get("errors") or []
+        name = errors[0].get("field") if errors else None
+    # Core names a field of its batch body ("body[0].assetnumber"); the row's column is the rest.
+    return re.sub(r"^body(\[\d+\])?\.", "", name) if name else None
 
 
 def _first_error(exc: ValidationError) -> tuple[str, str]:
@@ -319,9 +321,10 @@ def run_import(
                 outcomes.append(RowOutcome(number, UNCHANGED, identity=identity, id=current.id))
                 continue
             target.check_update(current, changes)
+            changed = sorted(changes)
             if not dry_run:
-                target.update(current, changes, actor=actor)
-            outcomes.append(RowOutcome(number, UPDATED, identity=identity, id=current.id, changed=sorted(changes)))
+                target.update(current, dict(changes), actor=actor)  # a copy: update functions may consume it
+            outcomes.append(RowOutcome(number, UPDATED, identity=identity, id=current.id, changed=changed))
         except ValidationError as exc:
             name, reason = _first_error(exc)
             outcomes.append(RowOutcome(number, REJECTED, identity=identity, reason=reason, field=name))
