@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import func, select
 
 from shopdb_contract.testing.auth import signing_key
@@ -67,7 +69,7 @@ def test_real_run_writes_each_valid_row_whole_and_a_rerun_changes_nothing(client
 
 def test_core_fields_are_compared_with_core_and_written_there(client, core):
     _seed(client)
-    hall = core.post("/api/locations", json={"name": "Hall 1"}).json()["id"]
+    hall = core.post("/api/locations", json={"name": f"Import hall {uuid.uuid4().hex[:8]}"}).json()["id"]
     result = _import(client, f"hostname,location,serialnumber\nPC-2001,{hall},SN-1\n", dry_run=False)
     assert result["results"][0]["changed"] == ["location", "serialnumber"]
     asset = core.get(f"/api/assets/{result['results'][0]['id']}").json()
