@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.requests import cookie_parser
@@ -38,7 +38,7 @@ from shopdb_contract.tokens import (
 )
 
 __all__ = [
-    "AUDIENCE", "ISSUER", "ROLES", "SAFE_METHODS", "CSRF_HEADER", "Authenticator", "AuthPolicy",
+    "AUDIENCE", "ISSUER", "ROLES", "SAFE_METHODS", "CSRF_HEADER", "Authenticator", "AuthPolicy", "CSRFError",
     "CurrentActor", "CurrentPrincipal", "Principal", "access_cookie_name", "csrf_cookie_name",
     "api_routes", "current_principal", "require_role", "required_role_of",
 ]
@@ -72,7 +72,6 @@ class Principal:
     role: str = "viewer"  # "viewer" | "editor" | "admin"
     # The services a token may be used with; None means every service.
     services: tuple[str, ...] | None = None
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def actor(self) -> Actor:
         # A collector pushes with an API token, so its changes are the token's, by name.
