@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,6 +16,8 @@ from shopdb_core.stack.layout import pid_alive
 from .conftest import GENERATED, clean_env, login, shopdb
 
 pytestmark = pytest.mark.e2e
+
+SERVICES = Path(__file__).resolve().parents[2] / "services"
 
 
 def start_stack(tmp_path, env, run: int) -> ManagedProcess:
@@ -64,6 +67,11 @@ def test_shopdb_up_serves_the_api_through_the_gateway_stops_on_ctrl_c_and_keeps_
         with httpx.Client(base_url=gateway, timeout=10, headers=auth) as api:
             services = api.get("/api/services").json()
             assert "core" in [s["name"] for s in services["results"]]
+            # The first run of a checkout enables every service folder it has, routed by the gateway.
+            domain = sorted(p.parent.name for p in SERVICES.glob("*/manifest.json") if p.parent.name != "core")
+            for name in domain:
+                answer = api.get(f"/api/{name}")
+                assert answer.status_code == 200, (name, answer.status_code, answer.text[:300])
 
             types = api.get("/api/assets/types").json()
             asset_type = (types["results"] if isinstance(types, dict) else types)[0]["name"]

@@ -18,6 +18,11 @@ class LocalState:
         if path.exists():
             self.services = json.loads(path.read_text(encoding="utf-8")).get("services", {})
 
+    @property
+    def is_new(self) -> bool:
+        """No choice recorded yet: this checkout has never been started or configured."""
+        return not self.path.exists()
+
     def installed(self) -> list[str]:
         return sorted(self.services)
 

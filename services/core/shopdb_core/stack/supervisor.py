@@ -90,6 +90,15 @@ class Stack:
             names = ["core", *self.only]
         else:
             state = LocalState(self.layout.state_file)
+            if state.is_new:
+                # The first run of a checkout shows everything it has; from then on the site
+                # chooses with `shopdb services enable|disable`.
+                for name in sorted(n for n in known if n != "core"):
+                    state.mark_installed(name)
+                state.save()
+                if state.enabled():
+                    say(f"first run: enabling every service here ({', '.join(state.enabled())}); "
+                        "`shopdb services disable NAME` turns one off")
             missing = [n for n in state.enabled() if n not in known]
             if missing:
                 say(f"skipping enabled but missing service folder(s): {', '.join(missing)}")
