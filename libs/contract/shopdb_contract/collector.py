@@ -11,6 +11,10 @@
 - A field the collector did not send is left alone; a field a person has locked is never
   overwritten by a collector; re-pushing the same data changes nothing and writes no audit
   event (a content hash per record recognises it without reading its children).
+- A record whose content hash equals the one stored for its identity is recognised before
+  validation (a target may offer `fingerprints` and `mark_seen`): it was valid when it was
+  stored and nothing of it changed, so a repeated push costs a decode, a hash, one SELECT
+  and one UPDATE.
 - `last_seen` is kept per record; `GET /api/collector/<service>/stale?days=N` lists records
   not seen for N days (never deleted automatically).
 - Only a token limited to this service may push (a person's login or an unscoped token is
@@ -32,14 +36,20 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Protocol
 
 import fastjsonschema
-from fastapi import APIRouter, Body, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
 
 from shopdb_contract import listing
 from shopdb_contract.db import utcnow
 from shopdb_contract.errors import ForbiddenError, ProblemError, ValidationProblem
 from shopdb_contract.manifest import CollectorSpec, ServiceManifest
 from shopdb_contract.outbox import ANONYMOUS, Actor
+
+try:  # Several times faster on a push of a few MB; a service that wants the speed depends on it.
+    import orjson
+except ImportError:  # pragma: no cover - the standard library gives the same answers, slower
+    orjson = None
 
 CREATED = "created"
 UPDATED = "updated"
@@ -102,6 +112,11 @@ class CollectorTarget(Protocol):
     def stale(self, *, before: datetime, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
         """Records last seen before `before` (never seen counts as stale), as a page."""
 
+    # Optional, for the unchanged fast path (both or neither):
+    #   fingerprints(keys) -> {key: (id, stored content hash)} of the records a push may find
+    #       unchanged (not those still being created);
+    #   mark_seen(ids) -> None: last_seen = now for these records, in one statement.
+
 
 def normalise_identity(value: Any) -> str:
     """Identities compare case-insensitively, without surrounding blanks (hostnames do)."""
@@ -117,10 +132,55 @@ def drop_nulls(value: Any) -> Any:
     return value
 
 
+_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS if orjson is not None else 0
+
+
+def canonical(data: Any) -> bytes:
+    """Keys sorted, no blanks, UTF-8: the form a content hash is taken of (the same bytes
+    from orjson and from the standard library for what a JSON body can hold)."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(data, option=_CANONICAL, default=str)
+        except (orjson.JSONEncodeError, TypeError):
+            pass  # integers beyond 64 bits and the like: the standard library takes them
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
+
+
 def content_hash(data: dict[str, Any]) -> str:
     """A fingerprint of what a collector said about a record: equal hash, nothing to do."""
-    encoded = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha1(encoded.encode("utf-8")).hexdigest()
+    return hashlib.sha1(canonical(data)).hexdigest()
+
+
+def raw_content_hash(item: dict[str, Any]) -> str:
+    """`content_hash(drop_nulls(item))`, without walking a record that holds no null."""
+    encoded = canonical(item)
+    if b"null" in encoded:  # a null somewhere (or the word inside a string): drop and encode again
+        encoded = canonical(drop_nulls(item))
+    return hashlib.sha1(encoded).hexdigest()
+
+
+def decode_json(raw: bytes) -> Any:
+    """A request body: orjson (several times faster on a 3.5 MB push), the standard library
+    for what orjson refuses but JSON allows (integers beyond 64 bits)."""
+    if orjson is not None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise ValidationProblem(f"the body is not valid JSON: {exc}", field="body") from None
+
+
+def json_response(body: Any, status_code: int = 200) -> Response:
+    if orjson is not None:
+        try:
+            content = orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS)
+            return Response(content, status_code=status_code, media_type="application/json")
+        except (orjson.JSONEncodeError, TypeError):
+            pass
+    return JSONResponse(body, status_code=status_code)
 
 
 def changed_fields(
@@ -208,8 +268,16 @@ class CollectorSchema:
         self.spec = manifest.collector
         self.validate = fastjsonschema.compile(record_schema(self.spec))
 
-    def prepare(self, body: Any) -> tuple[list[PushRecord], list[PushOutcome], int]:
-        """Split a push into valid records and rejections; returns (records, rejected, count)."""
+    def prepare(
+        self, body: Any, *, known: Callable[[list[str]], dict[str, tuple[str, str]]] | None = None
+    ) -> tuple[list[PushRecord], list[PushOutcome], int]:
+        """Split a push into valid records and rejections; returns (records, rejected, count).
+
+        With `known` (keys -> {key: (id, stored hash)}), a record whose hash equals the stored
+        one is answered `unchanged` (with its id) among the rejections, without validation: its
+        content was valid when it was stored. Everything else (duplicates, order, first
+        occurrence wins) is decided exactly as for a record that is validated.
+        """
         if not isinstance(body, dict) or not isinstance(body.get("records"), list):
             raise ValidationProblem('send {"records": [...]}: a JSON object with a list of records', field="records")
         extra = [k for k in body if k != "records"]
@@ -225,10 +293,35 @@ class CollectorSchema:
         records: list[PushRecord] = []
         refused: list[PushOutcome] = []
         first_at: dict[str, int] = {}
+        hashes: dict[int, str] = {}
+        stored: dict[str, tuple[str, str]] = {}
+        if known is not None:
+            keys = {}
+            for index, item in enumerate(raw):
+                if isinstance(item, dict) and isinstance(item.get(identityfield), str):
+                    key = normalise_identity(item[identityfield])
+                    if key:
+                        hashes[index] = raw_content_hash(item)
+                        keys[key] = None
+            stored = known(list(keys)) if keys else {}
         for index, item in enumerate(raw):
             if not isinstance(item, dict):
                 refused.append(PushOutcome(index, REJECTED, reason="a record must be a JSON object", field=None))
                 continue
+            if stored and index in hashes:
+                key = normalise_identity(item[identityfield])
+                found = stored.get(key)
+                if found is not None and found[1] == hashes[index]:
+                    shown = item[identityfield]
+                    if key in first_at:
+                        refused.append(PushOutcome(
+                            index, REJECTED, identity=shown, field=identityfield,
+                            reason=f"{identityfield} {shown!r} appears more than once in this push (first at record {first_at[key]})",
+                        ))
+                    else:
+                        first_at[key] = index
+                        refused.append(PushOutcome(index, UNCHANGED, identity=shown.strip(), id=found[0]))
+                    continue
             data = drop_nulls(item)
             identity = data.get(identityfield)
             shown = str(identity) if identity is not None else None
@@ -250,7 +343,8 @@ class CollectorSchema:
                 ))
                 continue
             first_at[key] = index
-            records.append(PushRecord(index=index, identity=str(identity).strip(), key=key, data=data, hash=content_hash(data)))
+            digest = hashes.get(index) or content_hash(data)
+            records.append(PushRecord(index=index, identity=str(identity).strip(), key=key, data=data, hash=digest))
         return records, refused, len(raw)
 
 
@@ -298,13 +392,34 @@ def collector_router(
     router = APIRouter(prefix=f"/api/collector/{name}", tags=["collector"])
     pusher = require_collector_token(name)
 
-    @router.post("", summary=f"Push {name} records (at most {schema.spec.max_batch})")
-    def push(request: Request, body: Annotated[Any, Body()], actor: Actor = Depends(pusher)):  # noqa: B008 -- a default, not an annotation: `pusher` is local, and annotations are strings here
-        records, refused, received = schema.prepare(body)
+    def handle(request: Request, raw: bytes, actor: Actor) -> Response:
+        body = decode_json(raw)
+        pushed = target(request)
+        fingerprints = getattr(pushed, "fingerprints", None)
+        mark_seen = getattr(pushed, "mark_seen", None)
+        fast = fingerprints is not None and mark_seen is not None
+        records, refused, received = schema.prepare(body, known=fingerprints if fast else None)
+        seen = [o.id for o in refused if o.outcome == UNCHANGED]
+        if seen:
+            mark_seen(seen)
         outcomes = list(refused)
         if records:
-            outcomes += target(request).push(records, actor=actor)
-        return JSONResponse(summarise(outcomes, received))
+            outcomes += pushed.push(records, actor=actor)
+        return json_response(summarise(outcomes, received))
+
+    # The body is read as bytes and decoded here (not by FastAPI's JSON body): a push is up
+    # to several MB, and orjson decodes it in a fraction of the time.
+    @router.post(
+        "", summary=f"Push {name} records (at most {schema.spec.max_batch})",
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["records"],
+            "properties": {"records": {"type": "array", "maxItems": schema.spec.max_batch, "items": {"type": "object"}}},
+            "description": f"see GET /api/collector/{name}/schema for the record schema",
+        }}}}},
+    )
+    async def push(request: Request, actor: Actor = Depends(pusher)):  # noqa: B008 -- a default, not an annotation: `pusher` is local, and annotations are strings here
+        raw = await request.body()
+        return await run_in_threadpool(handle, request, raw, actor)
 
     @router.get("/schema", summary="The JSON Schema a push must follow")
     def get_schema():
@@ -330,6 +445,6 @@ def collector_router(
 __all__ = [
     "BatchTooLarge", "CollectorSchema", "CollectorTarget", "PushOutcome", "PushRecord", "CREATED", "UPDATED",
     "UNCHANGED", "REJECTED", "batch_schema", "changed_fields", "check_locks", "collector_router", "content_hash",
-    "drop_nulls", "lockable_fields", "normalise_identity", "record_schema", "rejected", "require_collector_token",
+    "drop_nulls", "lockable_fields", "normalise_identity", "raw_content_hash", "record_schema", "rejected", "require_collector_token",
     "summarise",
 ]
