@@ -7,7 +7,7 @@ Built for batches of 1,000 PCs with 40 applications each:
 - new PCs are written as the saga says (domainasset.py): pending rows in one INSERT, their
   core assets in ONE call to core, then activation, applications and interfaces in bulk;
 - applications and interfaces carry their own hash, so a changed OS does not rewrite 40
-  applications, and changed applications are replaced as a set.
+  applications, and changed applications are replaced as a set (one row per PC, ADR-010).
 """
 
 from __future__ import annotations
@@ -36,7 +36,14 @@ from shopdb_contract.domainasset import ACTIVE, PENDING, DomainAssets
 from shopdb_contract.manifest import CollectorSpec, ServiceManifest
 from shopdb_contract.outbox import Actor
 from shopdb_computers.computers import service
-from shopdb_computers.computers.models import Application, Computer, Interface
+from shopdb_computers.computers.models import (
+    ApplicationList,
+    Computer,
+    Interface,
+    application_item,
+    application_items,
+    application_row,
+)
 
 # Collected fields stored as columns of `computers`; serialnumber belongs to the core asset.
 COLUMNS = ("osname", "osversion", "osbuild", "domain", "lastuser", "lastboot", "cpu", "memory_mb", "disk_gb", "warrantyend", "source")
@@ -59,7 +66,7 @@ def _value(name: str, raw: Any) -> Any:
 
 
 def _apps(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"name": a["name"], "version": a.get("version", ""), "publisher": a.get("publisher", "")} for a in raw]
+    return [application_item(a) for a in raw]
 
 
 def _interfaces(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -107,6 +114,29 @@ class ComputerCollector:
         if new:
             outcomes += self._create(new, actor=actor, now=now)
         return outcomes
+
+    # --- the unchanged fast path (collector.py asks before validating) ------------------------
+
+    def fingerprints(self, keys: list[str]) -> dict[str, tuple[str, str]]:
+        """Stored content hashes by hostname key; a computer being created is left out (its
+        push is answered by `push`, which says so)."""
+        found: dict[str, tuple[str, str]] = {}
+        with self.database.session() as session:
+            for start in range(0, len(keys), _CHUNK):
+                statement = select(Computer.id, Computer.hostname_key, Computer.collector_hash).where(
+                    Computer.hostname_key.in_(keys[start:start + _CHUNK]), Computer.state != PENDING,
+                    Computer.collector_hash.is_not(None),
+                )
+                for row in session.execute(statement):
+                    found[row.hostname_key] = (str(row.id), row.collector_hash)
+        return found
+
+    def mark_seen(self, ids: list[str]) -> None:
+        now = utcnow()
+        keys = [uuid.UUID(i) for i in ids]
+        with self.database.transaction() as session:
+            for start in range(0, len(keys), _CHUNK):
+                session.execute(update(Computer).where(Computer.id.in_(keys[start:start + _CHUNK])).values(last_seen=now))
 
     def _existing(self, keys: list[str]) -> dict[str, Any]:
         columns = [Computer.id, Computer.hostname, Computer.hostname_key, Computer.state, Computer.collector_hash,
@@ -184,10 +214,10 @@ class ComputerCollector:
                         update(Computer).where(Computer.id.in_(accepted[start:start + _CHUNK]))
                         .values(state=ACTIVE, pending_since=None)
                     )
-                apps = [{"computer_id": ids[r.index], **a} for r in pending for a in _apps(r.data.get("applications", []))]
+                apps = [application_row(ids[r.index], _apps(r.data["applications"])) for r in pending if r.data.get("applications")]
                 nics = [{"computer_id": ids[r.index], **i} for r in pending for i in _interfaces(r.data.get("interfaces", []))]
                 if apps:
-                    session.execute(insert(Application.__table__), apps)
+                    session.execute(insert(ApplicationList.__table__), apps)
                 if nics:
                     session.execute(insert(Interface.__table__), nics)
                 entries = []
@@ -244,10 +274,10 @@ class ComputerCollector:
         nic_ids = [row.id for r, row in pairs if self._list_changes(r, row, "interfaces")]
         app_set, nic_set = set(app_ids), set(nic_ids)
         with self.database.transaction() as session:
-            old_apps = self._children(session, Application, app_ids, lambda a: {"name": a.name, "version": a.version, "publisher": a.publisher})
+            old_apps = self._application_lists(session, app_ids)
             old_nics = self._children(session, Interface, nic_ids, lambda i: {"name": i.name, "mac": i.mac, "ipaddresses": list(i.ipaddresses or [])})
             if app_ids:
-                session.execute(delete(Application).where(Application.computer_id.in_(app_ids)))
+                session.execute(delete(ApplicationList).where(ApplicationList.computer_id.in_(app_ids)))
             if nic_ids:
                 session.execute(delete(Interface).where(Interface.computer_id.in_(nic_ids)))
             new_apps, new_nics, entries = [], [], []
@@ -268,7 +298,8 @@ class ComputerCollector:
                             before[name], after[name] = _audited(getattr(row, name)), _audited(value)
                 if row.id in app_set:
                     apps = _apps(data["applications"])
-                    new_apps += [{"computer_id": row.id, **a} for a in apps]
+                    if apps:
+                        new_apps.append(application_row(row.id, apps))
                     values["applications_hash"] = content_hash({"a": data["applications"]})
                     before["applications"], after["applications"] = old_apps.get(row.id, []), apps
                 if row.id in nic_set:
@@ -289,7 +320,7 @@ class ComputerCollector:
                                             changed=changed if changed else None))
             self.domain.writer.audit_log_many(session, entries)
             if new_apps:
-                session.execute(insert(Application.__table__), new_apps)
+                session.execute(insert(ApplicationList.__table__), new_apps)
             if new_nics:
                 session.execute(insert(Interface.__table__), new_nics)
         return outcomes
@@ -300,6 +331,17 @@ class ComputerCollector:
             return False
         stored = row.applications_hash if name == "applications" else row.interfaces_hash
         return content_hash({name[0]: record.data[name]}) != stored
+
+    @staticmethod
+    def _application_lists(session, ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+        found: dict[uuid.UUID, list[dict[str, Any]]] = {i: [] for i in ids}
+        for start in range(0, len(ids), _CHUNK):
+            statement = select(ApplicationList.computer_id, ApplicationList.document).where(
+                ApplicationList.computer_id.in_(ids[start:start + _CHUNK])
+            )
+            for computer_id, items in session.execute(statement):
+                found[computer_id] = application_items(items)
+        return found
 
     @staticmethod
     def _children(session, model, ids: list[uuid.UUID], out) -> dict[uuid.UUID, list[dict[str, Any]]]:

@@ -27,7 +27,7 @@ from shopdb_core.assets.models import Asset
 from shopdb_core.relationships.models import Relationship
 from shopdb_core.settings import CoreSettings
 from shopdb_computers.app import create_app
-from shopdb_computers.computers.models import Application, Computer, Interface
+from shopdb_computers.computers.models import ApplicationList, Computer, Interface
 from shopdb_computers.settings import ComputersSettings
 
 COMPUTERS_DIR = Path(__file__).resolve().parent.parent
@@ -93,7 +93,7 @@ def computers_app_client(database_urls, core_client):
 
 def empty_tables(computers_db, core_db) -> None:
     with computers_db.transaction() as session:
-        session.execute(delete(Application))
+        session.execute(delete(ApplicationList))
         session.execute(delete(Interface))
         session.execute(delete(Computer))
         session.execute(Computer.metadata.tables[OUTBOX_TABLE].delete())

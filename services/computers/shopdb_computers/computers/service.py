@@ -10,7 +10,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import delete, exists, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from shopdb_contract import listing
@@ -21,7 +21,15 @@ from shopdb_contract.domainasset import ACTIVE, PENDING, Created, DomainAssets
 from shopdb_contract.errors import ConflictError, ValidationProblem
 from shopdb_contract.manifest import CollectorSpec
 from shopdb_contract.outbox import Actor
-from shopdb_computers.computers.models import Application, Computer, Interface
+from shopdb_computers.computers.models import (
+    SEPARATOR,
+    ApplicationList,
+    Computer,
+    Interface,
+    application_item,
+    application_items,
+    application_row,
+)
 from shopdb_computers.reference import service as reference
 
 ENTITY = "computer"
@@ -60,15 +68,16 @@ SCALARS = (
     "memory_mb", "disk_gb", "warrantyend", "source",
 )
 CORE_FIELDS = ("assetnumber", "name", "location", "serialnumber")
-_CHILDREN = (selectinload(Computer.applications), selectinload(Computer.interfaces))
+# A list shows how many applications a PC has, not which: the count, without the document.
+_CHILDREN = (selectinload(Computer.application_list).load_only(ApplicationList.count), selectinload(Computer.interfaces))
 
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
-def application_out(row: Application) -> dict[str, Any]:
-    return {"name": row.name, "version": row.version, "publisher": row.publisher}
+def applications_of(session: Session, computer_id: uuid.UUID) -> list[dict[str, Any]]:
+    return application_items(session.scalar(select(ApplicationList.document).where(ApplicationList.computer_id == computer_id)))
 
 
 def interface_out(row: Interface) -> dict[str, Any]:
@@ -80,7 +89,7 @@ def snapshot(session: Session, row: Computer) -> dict[str, Any]:
     out = {name: _iso(getattr(row, name)) for name in SCALARS}
     out["state"] = row.state
     out["locked_fields"] = list(row.locked_fields or [])
-    out["applications"] = [application_out(a) for a in _children(session, row, Application)]
+    out["applications"] = applications_of(session, row.id)
     out["interfaces"] = [interface_out(i) for i in _children(session, row, Interface)]
     return out
 
@@ -110,7 +119,7 @@ def computer_out(session: Session, row: Computer, asset: dict[str, Any] | None) 
         "locked_fields": list(row.locked_fields or []),
         "state": row.state,
         **_asset_fields(asset),
-        "applications": [application_out(a) for a in _children(session, row, Application)],
+        "applications": applications_of(session, row.id),
         "interfaces": [interface_out(i) for i in _children(session, row, Interface)],
         "created": row.created.isoformat(),
         "updated": row.updated.isoformat(),
@@ -129,7 +138,7 @@ def computer_list_item(row: Computer, asset: dict[str, Any] | None) -> dict[str,
         "state": row.state,
         "assetnumber": asset.get("assetnumber") if asset else None,
         "status": asset.get("status") if asset else None,
-        "applications": len(row.applications),
+        "applications": row.application_list.count if row.application_list is not None else 0,
         "interfaces": [interface_out(i) for i in row.interfaces],
         "created": row.created.isoformat(),
         "updated": row.updated.isoformat(),
@@ -155,8 +164,11 @@ def list_computers(session: Session, *, query: listing.ListQuery, core: CoreClie
         conditions.append(Computer.state == ACTIVE)
     for param, ic in (("application", False), ("application__ic", True)):
         for name in query.extra.get(param, []):
-            match = Application.name.ilike(f"%{listing.escape_like(name)}%", escape="\\") if ic else Application.name == name
-            conditions.append(exists().where(Application.computer_id == Computer.id, match))
+            if ic:
+                match = ApplicationList.names.ilike(f"%{listing.escape_like(name)}%", escape="\\")
+            else:
+                match = func.instr(ApplicationList.names, SEPARATOR + name.replace(SEPARATOR, " ") + SEPARATOR) > 0
+            conditions.append(exists().where(ApplicationList.computer_id == Computer.id, match))
     raw_since = query.first("not_seen_since")
     if raw_since:
         try:
@@ -203,8 +215,10 @@ def _check_hostname(session: Session, hostname: str, *, exclude: uuid.UUID | Non
 
 def _write_children(session: Session, row: Computer, data: dict[str, Any]) -> None:
     if data.get("applications") is not None:
-        session.query(Application).filter(Application.computer_id == row.id).delete(synchronize_session=False)
-        session.add_all(Application(computer_id=row.id, **a) for a in data["applications"])
+        session.execute(delete(ApplicationList).where(ApplicationList.computer_id == row.id))
+        items = [application_item(a) for a in data["applications"]]
+        if items:
+            session.execute(insert(ApplicationList), [application_row(row.id, items)])
     if data.get("interfaces") is not None:
         session.query(Interface).filter(Interface.computer_id == row.id).delete(synchronize_session=False)
         session.add_all(Interface(computer_id=row.id, **i) for i in data["interfaces"])
