@@ -151,12 +151,18 @@ def content_hash(data: dict[str, Any]) -> str:
     return hashlib.sha1(canonical(data)).hexdigest()
 
 
-def raw_content_hash(item: dict[str, Any]) -> str:
-    """`content_hash(drop_nulls(item))`, without walking a record that holds no null."""
+def _raw_hash(item: dict[str, Any]) -> tuple[str, bool]:
+    """(`content_hash(drop_nulls(item))`, whether the item may hold a null), without walking
+    a record that holds none."""
     encoded = canonical(item)
     if b"null" in encoded:  # a null somewhere (or the word inside a string): drop and encode again
-        encoded = canonical(drop_nulls(item))
-    return hashlib.sha1(encoded).hexdigest()
+        return hashlib.sha1(canonical(drop_nulls(item))).hexdigest(), True
+    return hashlib.sha1(encoded).hexdigest(), False
+
+
+def raw_content_hash(item: dict[str, Any]) -> str:
+    """`content_hash(drop_nulls(item))`, without walking a record that holds no null."""
+    return _raw_hash(item)[0]
 
 
 def decode_json(raw: bytes) -> Any:
@@ -294,6 +300,7 @@ class CollectorSchema:
         refused: list[PushOutcome] = []
         first_at: dict[str, int] = {}
         hashes: dict[int, str] = {}
+        clean: set[int] = set()  # records known to hold no null: nothing to drop
         stored: dict[str, tuple[str, str]] = {}
         if known is not None:
             keys = {}
@@ -301,7 +308,9 @@ class CollectorSchema:
                 if isinstance(item, dict) and isinstance(item.get(identityfield), str):
                     key = normalise_identity(item[identityfield])
                     if key:
-                        hashes[index] = raw_content_hash(item)
+                        hashes[index], nulls = _raw_hash(item)
+                        if not nulls:
+                            clean.add(index)
                         keys[key] = None
             stored = known(list(keys)) if keys else {}
         for index, item in enumerate(raw):
@@ -322,7 +331,7 @@ class CollectorSchema:
                         first_at[key] = index
                         refused.append(PushOutcome(index, UNCHANGED, identity=shown.strip(), id=found[0]))
                     continue
-            data = drop_nulls(item)
+            data = item if index in clean else drop_nulls(item)
             identity = data.get(identityfield)
             shown = str(identity) if identity is not None else None
             try:
