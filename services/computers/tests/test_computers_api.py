@@ -24,6 +24,8 @@ class TestComputersAPI(ResourceAPITests):
         ({"osname": "Windows 11"}, 2),
         ({"osname__ic": "iot"}, 1),
         ({"application": "Fanuc FOCAS"}, 1),
+        ({"application": "Fanuc"}, 0),
+        ({"application": "FOCAS"}, 0),
         ({"application__ic": "focas"}, 1),
         ({"hostname__isw": "pc-"}, 2),
         ({"not_seen_since": "2000-01-01T00:00:00Z"}, 3),
