@@ -52,27 +52,3 @@ def test_batch_schema_is_a_valid_json_schema_naming_identity_and_maximum():
     Draft202012Validator.check_schema(schema)
     assert schema["x-identityfield"] == "tag" and schema["properties"]["records"]["maxItems"] == 3
     Draft202012Validator(schema).validate({"records": [{"tag": "A", "size": 2}]})
-
-
-def test_a_record_equal_to_its_stored_hash_is_unchanged_without_validation():
-    stored = content_hash({"tag": "A", "parts": [{"name": "x"}]})
-    asked = []
-
-    def known(keys):
-        asked.append(keys)
-        return {"a": ("id-a", stored)}
-
-    records, answered, _ = CollectorSchema(MANIFEST).prepare(
-        {"records": [{"tag": "A", "size": None, "parts": [{"name": "x"}]}, {"tag": "a", "size": 2}, {"tag": "B", "size": "big"}]},
-        known=known,
-    )
-    assert asked == [["a", "b"]] and records == []
-    assert [(o.index, o.outcome, o.id) for o in answered[:2]] == [(0, "unchanged", "id-a"), (1, REJECTED, None)]
-    assert "more than once" in answered[1].reason and answered[2].field == "size"
-
-
-def test_a_changed_record_is_validated_and_hashed_as_without_the_fast_path():
-    known = lambda keys: {"a": ("id-a", "0" * 40)}  # noqa: E731
-    records, refused, _ = CollectorSchema(MANIFEST).prepare({"records": [{"tag": "A", "size": None, "parts": []}]}, known=known)
-    assert refused == [] and records[0].data == {"tag": "A", "parts": []}
-    assert records[0].hash == content_hash({"tag": "A", "parts": []})
