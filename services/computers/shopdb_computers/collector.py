@@ -5,14 +5,17 @@ Built for batches of 1,000 PCs with 40 applications each:
 - a record whose hash equals the stored one is `unchanged`: only `last_seen` moves, for the
   whole batch in one UPDATE, and no audit event is written;
 - new PCs are written as the saga says (domainasset.py): pending rows in one INSERT, their
-  core assets in ONE call to core, then activation, applications and interfaces in bulk;
+  core assets in ONE call to core while their applications and interfaces are written (in
+  bulk, beside the pending rows, by a second thread), then activation and audit;
 - applications and interfaces carry their own hash, so a changed OS does not rewrite 40
   applications, and changed applications are replaced as a set (one row per PC, ADR-010).
 """
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -71,6 +74,26 @@ def _apps(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _interfaces(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"name": i["name"], "mac": i.get("mac", ""), "ipaddresses": list(i.get("ipaddresses", []))} for i in raw]
+
+
+def _in_background(work: Callable[..., None], *args: Any) -> Callable[[], BaseException | None]:
+    """Run `work(*args)` in a thread; the returned function waits for it and gives its error."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work(*args)
+        except BaseException as exc:  # handed to the waiting thread, which re-raises it
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="computers-push-children", daemon=True)
+    thread.start()
+
+    def wait() -> BaseException | None:
+        thread.join()
+        return failure[0] if failure else None
+
+    return wait
 
 
 def _audited(value: Any) -> Any:
@@ -178,31 +201,23 @@ class ComputerCollector:
             # push finds it and updates it.
             return [rejected(r, "another push created this computer at the same time; push it again", "hostname") for r in records]
 
-        # The core assets: one call for the batch; a refused item is set aside and the rest sent again.
-        pending = list(records)
-        while pending:
-            items = [
-                {"id": ids[r.index], "type": service.ASSET_TYPE, "assetnumber": r.identity.upper(), "name": r.identity,
-                 **{f: r.data[f] for f in CORE_FIELDS if f in r.data}}
-                for r in pending
-            ]
-            try:
-                self.domain.core.upsert_assets(items, actor=actor)
-                break
-            except CoreRefused as exc:
-                if exc.index is None or not 0 <= exc.index < len(pending):
-                    outcomes += [rejected(r, f"core refused the batch: {exc.detail}") for r in pending]
-                    self.domain.forget_pending([ids[r.index] for r in pending])
-                    return outcomes
-                bad = pending.pop(exc.index)
-                field = exc.problem.get("field", "") or ""
-                field = "hostname" if "assetnumber" in field or "name" in field else (field.rsplit(".", 1)[-1] or None)
-                outcomes.append(rejected(bad, f"core refused it: {exc.detail.split(': ', 1)[-1]}", field))
-                self.domain.forget_pending([ids[bad.index]])
-            except CoreUnavailable as exc:
+        # The children are written while core creates the assets (core is another process, so
+        # the two run side by side): rows of pending computers, invisible like them, and
+        # removed with them (ON DELETE CASCADE) when core refuses a record or the create is
+        # undone. Nothing else touches these rows until the thread is done.
+        children = _in_background(self._write_children, records, ids)
+        try:
+            pending, forget, undo = self._core_assets(records, ids, outcomes, actor=actor)
+        finally:
+            failure = children()
+        if forget:
+            self.domain.forget_pending(forget)
+        if undo:
+            self.domain._compensate(undo, core_may_have_it=True, actor=actor)
+        if failure is not None:
+            if pending:
                 self.domain._compensate([ids[r.index] for r in pending], core_may_have_it=True, actor=actor)
-                outcomes += [rejected(r, f"{exc.detail}") for r in pending]
-                return outcomes
+            raise failure
         if not pending:
             return outcomes
 
@@ -214,12 +229,6 @@ class ComputerCollector:
                         update(Computer).where(Computer.id.in_(accepted[start:start + _CHUNK]))
                         .values(state=ACTIVE, pending_since=None)
                     )
-                apps = [application_row(ids[r.index], _apps(r.data["applications"])) for r in pending if r.data.get("applications")]
-                nics = [{"computer_id": ids[r.index], **i} for r in pending for i in _interfaces(r.data.get("interfaces", []))]
-                if apps:
-                    session.execute(insert(ApplicationList.__table__), apps)
-                if nics:
-                    session.execute(insert(Interface.__table__), nics)
                 entries = []
                 for r in pending:
                     after = {"hostname": r.identity, "state": ACTIVE,
@@ -233,6 +242,46 @@ class ComputerCollector:
             raise
         outcomes += [PushOutcome(r.index, CREATED, identity=r.identity, id=str(ids[r.index])) for r in pending]
         return outcomes
+
+    def _write_children(self, records: list[PushRecord], ids: dict[int, uuid.UUID]) -> None:
+        apps = [application_row(ids[r.index], _apps(r.data["applications"])) for r in records if r.data.get("applications")]
+        nics = [{"computer_id": ids[r.index], **i} for r in records for i in _interfaces(r.data.get("interfaces", []))]
+        with self.database.transaction() as session:
+            if apps:
+                session.execute(insert(ApplicationList.__table__), apps)
+            if nics:
+                session.execute(insert(Interface.__table__), nics)
+
+    def _core_assets(
+        self, records: list[PushRecord], ids: dict[int, uuid.UUID], outcomes: list[PushOutcome], *, actor: Actor
+    ) -> tuple[list[PushRecord], list[uuid.UUID], list[uuid.UUID]]:
+        """The core assets: one call for the batch; a refused item is set aside and the rest
+        sent again. Returns (accepted records, pending rows to forget, creates to undo); the
+        rejections are added to `outcomes`."""
+        pending = list(records)
+        forget: list[uuid.UUID] = []
+        while pending:
+            items = [
+                {"id": ids[r.index], "type": service.ASSET_TYPE, "assetnumber": r.identity.upper(), "name": r.identity,
+                 **{f: r.data[f] for f in CORE_FIELDS if f in r.data}}
+                for r in pending
+            ]
+            try:
+                self.domain.core.upsert_assets(items, actor=actor)
+                break
+            except CoreRefused as exc:
+                if exc.index is None or not 0 <= exc.index < len(pending):
+                    outcomes += [rejected(r, f"core refused the batch: {exc.detail}") for r in pending]
+                    return [], forget + [ids[r.index] for r in pending], []
+                bad = pending.pop(exc.index)
+                field = exc.problem.get("field", "") or ""
+                field = "hostname" if "assetnumber" in field or "name" in field else (field.rsplit(".", 1)[-1] or None)
+                outcomes.append(rejected(bad, f"core refused it: {exc.detail.split(': ', 1)[-1]}", field))
+                forget.append(ids[bad.index])
+            except CoreUnavailable as exc:
+                outcomes += [rejected(r, f"{exc.detail}") for r in pending]
+                return [], forget, [ids[r.index] for r in pending]
+        return pending, forget, []
 
     # --- known computers -------------------------------------------------------------------
 

@@ -139,3 +139,14 @@ def test_core_events_reach_computers_through_jetstream(client, core, tmp_path):
 
         asyncio.run(run())
     assert client.get(f"/api/computers/{created['id']}").json()["state"] == "retired"
+
+
+def test_collector_push_whose_children_insert_fails_leaves_nothing(broken_details, core_client):
+    """The applications are written beside the core call; their failure undoes the whole create."""
+    headers = signing_key().headers("editor", kind="token", name="inventory-collector", services=["computers"])
+    response = broken_details.post("/api/collector/computers", headers=headers, json={"records": [
+        {"hostname": "PC-1", "applications": [{"name": "CAD"}]}, {"hostname": "PC-2", "applications": [{"name": "CAM"}]},
+    ]})
+    assert response.status_code == 500
+    assert core_computers(core_client) == []
+    assert rows(broken_details.app.state.database) == 0
