@@ -12,6 +12,7 @@ from shopdb_contract.db import Database
 from shopdb_contract.domainasset import DomainAssets, background_hooks
 from shopdb_contract.manifest import ServiceManifest, load_manifest
 from shopdb_contract.outbox import OutboxWriter
+from shopdb_computers import mysqlescape
 from shopdb_computers.settings import ComputersSettings
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
@@ -28,6 +29,7 @@ def create_app(
     """`core` lets tests hand in a client over an in-process core; by default core_url is used."""
     manifest = manifest or load_manifest(SERVICE_DIR)
     settings = settings or ComputersSettings()
+    mysqlescape.install()
     database = Database(settings.database_url_for(manifest.name))
 
     # Imported here so the manifest is read (and refused) before computers' own code loads.
