@@ -136,8 +136,10 @@ _CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS if orjson is not Non
 
 
 def canonical(data: Any) -> bytes:
-    """Keys sorted, no blanks, UTF-8: the form a content hash is taken of (the same bytes
-    from orjson and from the standard library for what a JSON body can hold)."""
+    """Keys sorted, no blanks, UTF-8: the form a content hash is taken of. orjson and the
+    standard library give the same bytes for strings, integers and most floats (not for very
+    small ones such as 1e-07); where they differ, a hash stored by one does not match the
+    other, and that record takes the validated path once (its fields compared as stored)."""
     if orjson is not None:
         try:
             return orjson.dumps(data, option=_CANONICAL, default=str)
