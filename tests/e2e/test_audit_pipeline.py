@@ -49,7 +49,7 @@ class Core:
         self.process: ManagedProcess | None = None
         self.starts = 0
 
-    def start(self) -> None:
+    def start(self, **extra: str) -> None:
         env = {
             "SHOPDB_ENV": "test",
             "SHOPDB_DATABASE_URL": self.database_url,
@@ -98,7 +98,7 @@ class Core:
         count = self.audit_count(**params)
         while count < expected:
             assert time.monotonic() < deadline, f"{count} of {expected} audit events after {timeout}s"
-            time.sleep(0.2)
+            time.sleep(0.05)
             count = self.audit_count(**params)
         return count
 
@@ -127,7 +127,8 @@ def test_changes_made_while_nats_is_down_all_reach_the_audit_store_exactly_once(
 
 def test_core_killed_mid_flow_and_restarted_loses_nothing_and_stores_no_duplicate(pipeline):
     core, nats = pipeline
-    core.start()
+    # Small relay batches keep the flow going long enough to be cut in the middle.
+    core.start(SHOPDB_RELAY_BATCH_SIZE="20")
     core.create_assets("KILL", 2000)  # pending in the outbox while NATS is down
     nats.start()
     stored = core.wait_audit(1, entity_type="asset", action="create")
