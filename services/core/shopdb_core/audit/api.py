@@ -8,6 +8,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from sqlalchemy import or_, select
 
+from shopdb_contract.auth import require_role
 from shopdb_contract.deps import DbSession
 from shopdb_contract.errors import ValidationProblem
 from shopdb_contract.listing import FilterField, envelope, fetch_page, filter_conditions, parse_list_query
@@ -57,7 +58,12 @@ def list_audit(request: Request, session: DbSession):
     return _events_page(request, session)
 
 
-@router.get("/api/audit/deadletters", summary="Audit messages that could not be stored, with the reason")
+# Parked messages may hold whatever a broken sender wrote: for admins only.
+@router.get(
+    "/api/audit/deadletters",
+    summary="Audit messages that could not be stored, with the reason",
+    dependencies=[require_role("admin")],
+)
 def list_deadletters(request: Request, session: DbSession):
     query = parse_list_query(request.query_params, filters={}, ordering=())
     D = AuditDeadLetter
