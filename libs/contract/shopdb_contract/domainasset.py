@@ -54,6 +54,7 @@ from shopdb_contract.coreclient import CoreClient, CoreRefused, CoreUnavailable
 from shopdb_contract.db import Database, UTCDateTime, utcnow
 from shopdb_contract.errors import ConflictError, NotFoundError, ValidationProblem
 from shopdb_contract.outbox import SYSTEM, Actor, OutboxWriter
+from shopdb_contract.streams import pause
 
 log = logging.getLogger("shopdb.domainasset")
 
@@ -458,12 +459,7 @@ def background_hooks(*, service: str, domain: DomainAssets, settings, sweep_ever
 
 
 async def _sweep_loop(domain: DomainAssets, stop: asyncio.Event, every: float) -> None:
-    while not stop.is_set():
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=every)
-            return
-        except asyncio.TimeoutError:
-            pass
+    while not await pause(stop, every):
         try:
             await asyncio.to_thread(domain.sweep_pending)
         except Exception as exc:  # core down: the next round tries again

@@ -24,7 +24,7 @@ from datetime import timedelta
 from sqlalchemy import Table, delete, or_, select, update
 
 from shopdb_contract.db import Database, utcnow
-from shopdb_contract.streams import StreamLimits, connect_with_retry, ensure_streams, safe_url
+from shopdb_contract.streams import StreamLimits, connect_with_retry, ensure_streams, pause, safe_url
 
 log = logging.getLogger("shopdb.relay")
 
@@ -168,14 +168,14 @@ class OutboxRelay:
                     await asyncio.to_thread(self.prune)
                 rows = await asyncio.to_thread(self.claim)
                 if not rows:
-                    await _wait(stop, self.options.idle_interval)
+                    await pause(stop, self.options.idle_interval)
                     continue
                 acked = await self.publish_batch(js, rows)
                 await asyncio.to_thread(self.mark_sent, acked)
                 self.published += len(acked)
                 if len(acked) < len(rows):
                     await asyncio.to_thread(self.release, [r[0] for r in rows[len(acked):]])
-                    await _wait(stop, backoff)
+                    await pause(stop, backoff)
                     backoff = min(5.0, backoff * 2)
                 else:
                     backoff = 0.25
@@ -195,12 +195,5 @@ class OutboxRelay:
                     "could not ensure streams; retrying",
                     extra={"nats_url": safe_url(self.nats_url), "error": f"{type(exc).__name__}: {exc}"},
                 )
-                await _wait(stop, delay)
+                await pause(stop, delay)
                 delay = min(5.0, delay * 2)
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except asyncio.TimeoutError:
-        pass

@@ -110,3 +110,12 @@ async def connect_with_retry(url: str, *, name: str, stop: asyncio.Event) -> NAT
     except BaseException:  # cancelled, or failed as it was cancelled: either way not connected
         pass
     return None
+
+
+async def pause(stop: asyncio.Event, seconds: float) -> bool:
+    """Sleep `seconds`, waking early when `stop` is set; True when stopped."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except asyncio.TimeoutError:
+        return False
+    return True

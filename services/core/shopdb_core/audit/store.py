@@ -26,7 +26,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import OperationalError
 
 from shopdb_contract.db import Database, utcnow
-from shopdb_contract.streams import StreamLimits, connect_with_retry, ensure_streams
+from shopdb_contract.streams import StreamLimits, connect_with_retry, ensure_streams, pause
 from shopdb_core.audit.models import AuditDeadLetter, AuditEvent
 
 log = logging.getLogger("shopdb.audit.store")
@@ -182,7 +182,7 @@ class AuditStore:
                     )
                 except Exception as exc:
                     log.warning("audit consumer not ready; retrying", extra={"error": _short(exc)})
-                    await _wait(stop, 1.0)
+                    await pause(stop, 1.0)
             while not stop.is_set():
                 try:
                     msgs = await sub.fetch(self.batch, timeout=0.5)
@@ -190,7 +190,7 @@ class AuditStore:
                     continue
                 except Exception as exc:  # disconnected: nats-py reconnects; we wait
                     log.warning("audit fetch failed", extra={"error": _short(exc)})
-                    await _wait(stop, 0.5)
+                    await pause(stop, 0.5)
                     continue
                 await self.handle(msgs)
         finally:
@@ -201,13 +201,6 @@ class AuditStore:
 
 def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {str(exc)[:300]}"
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except asyncio.TimeoutError:
-        pass
 
 
 def start_store_task(app) -> None:
