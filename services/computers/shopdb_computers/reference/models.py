@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shopdb_contract.auditing import audited
 from shopdb_computers.db import Base
 
 
+@audited("computer_type")
 class ComputerType(Base):
     __tablename__ = "computer_types"
 
