@@ -130,3 +130,28 @@ def test_collector_push_creates_updates_keeps_and_rejects_and_a_repush_changes_n
     with client.app.state.database.session() as s:
         assert s.scalar(select(func.count()).select_from(Outbox)) == before
     assert counts(client, core) == (3, 3)
+
+
+def test_a_field_a_person_locked_is_never_overwritten_by_a_collector(client, core):
+    from shopdb_contract.testing.auth import signing_key
+
+    machine = client.post("/api/equipment", json={**MACHINE, "controllerversion": "31i-A"}).json()
+    locked = client.patch(f"/api/equipment/{machine['id']}", json={"locked_fields": ["controllerversion"]})
+    assert locked.status_code == 200, locked.text
+    assert locked.json()["locked_fields"] == ["controllerversion"]
+    token = signing_key().headers("editor", kind="token", services=["equipment"])
+    pushed = client.post(
+        "/api/collector/equipment",
+        json={"records": [{"machinenumber": "2001", "controllerversion": "31i-B", "department": "Turning"}]},
+        headers=token,
+    )
+    assert pushed.status_code == 200, pushed.text
+    assert pushed.json()["results"][0]["changed"] == ["department"]
+    now = client.get(f"/api/equipment/{machine['id']}").json()
+    assert (now["controllerversion"], now["department"]) == ("31i-A", "Turning")
+
+
+def test_locking_a_field_collectors_do_not_send_is_refused_naming_it(client, core):
+    machine = client.post("/api/equipment", json=MACHINE).json()
+    response = client.patch(f"/api/equipment/{machine['id']}", json={"locked_fields": ["colour"]})
+    assert_problem(response, 422, field="locked_fields")

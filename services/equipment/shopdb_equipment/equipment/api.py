@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from shopdb_contract import listing
+from shopdb_contract.collector import check_locks
 from shopdb_contract.deps import DbSession
 from shopdb_contract.domainasset import IDEMPOTENCY_HEADER, REPLAYED_HEADER
 from shopdb_contract.outbox import request_actor
@@ -82,9 +83,12 @@ def get_equipment(equipment_id: uuid.UUID, request: Request, session: DbSession)
 def update_equipment(equipment_id: uuid.UUID, body: EquipmentUpdate, request: Request, session: DbSession, if_match: IfMatch = None):
     row = service.get_equipment(session, equipment_id=equipment_id)
     listing.check_if_match(if_match, listing.etag_of(item_view(request, row)), what="equipment")
+    changes = body.model_dump(exclude_unset=True)
+    if "locked_fields" in changes:
+        changes["locked_fields"] = check_locks(request.app.state.manifest.collector, changes["locked_fields"])
     with listing.item_errors(None):
         service.update_equipment(
-            session, _core(request), request.app.state.writer, row=row, changes=body.model_dump(exclude_unset=True), actor=request_actor(request)
+            session, _core(request), request.app.state.writer, row=row, changes=changes, actor=request_actor(request)
         )
     return listing.etag_response(item_view(request, service.get_equipment(session, equipment_id=equipment_id)))
 

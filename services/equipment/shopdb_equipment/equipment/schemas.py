@@ -53,6 +53,8 @@ class EquipmentUpdate(Body):
     serialnumber: Text100 = None
     department: Text100 = None
     criticality: Criticality = None
+    # Fields a person locks against collector pushes (any of the collector's fields).
+    locked_fields: list[str] = None
     assetnumber: AssetNumber = None
     name: AssetName = None
     location: uuid.UUID = None
