@@ -33,7 +33,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, ClassVar, Protocol
 
 import fastjsonschema
 from fastapi import APIRouter, Depends, Query, Request
@@ -79,6 +79,9 @@ class PushRecord:
 
 @dataclass
 class PushOutcome:
+    """One record's outcome; `index` is its place in the batch (a CSV import says "row")."""
+
+    position: ClassVar[str] = "index"
     index: int
     outcome: str
     identity: str | None = None
@@ -88,7 +91,7 @@ class PushOutcome:
     field: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"index": self.index, "outcome": self.outcome, "identity": self.identity}
+        out: dict[str, Any] = {self.position: self.index, "outcome": self.outcome, "identity": self.identity}
         if self.id is not None:
             out["id"] = self.id
         if self.outcome == UPDATED:

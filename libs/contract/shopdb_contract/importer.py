@@ -35,14 +35,22 @@ import io
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from shopdb_contract.collector import CREATED, OUTCOMES, REJECTED, UNCHANGED, UPDATED, normalise_identity
+from shopdb_contract.collector import (
+    CREATED,
+    OUTCOMES,
+    REJECTED,
+    UNCHANGED,
+    UPDATED,
+    PushOutcome,
+    normalise_identity,
+)
 from shopdb_contract.errors import ProblemError, ServiceUnavailableError, ValidationProblem
 from shopdb_contract.outbox import Actor, request_actor
 
@@ -111,26 +119,10 @@ class ImportSpec:
         return names
 
 
-@dataclass
-class RowOutcome:
-    row: int
-    outcome: str
-    identity: str | None = None
-    id: str | None = None
-    changed: list[str] | None = None
-    reason: str | None = None
-    field: str | None = None
+class RowOutcome(PushOutcome):
+    """A CSV row's outcome, numbered as in the spreadsheet."""
 
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"row": self.row, "outcome": self.outcome, "identity": self.identity}
-        if self.id is not None:
-            out["id"] = self.id
-        if self.outcome == UPDATED:
-            out["changed"] = self.changed or []
-        if self.outcome == REJECTED:
-            out["reason"] = self.reason
-            out["field"] = self.field
-        return out
+    position: ClassVar[str] = "row"
 
 
 def _fold(name: str) -> str:

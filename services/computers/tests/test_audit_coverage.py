@@ -10,57 +10,22 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, func, select, update
 
+from shopdb_contract.testing.audit import AuditWalk, check_event, write_operations
 from shopdb_contract.testing.auth import signing_key
 from shopdb_computers.models import Outbox
 from shopdb_computers.reference.models import ComputerType
 
-WRITE_METHODS = {"post", "put", "patch", "delete"}
 CSV = {"Content-Type": "text/csv"}
 COLLECTOR = "/api/collector/computers"
 WALK_TYPE = "walk_station"
 
 
-class Walk:
-    """Performs writes and reads back the audit events each one wrote."""
-
-    def __init__(self, client) -> None:
-        self.client = client
-        self.database = client.app.state.database
-        with self.database.transaction() as session:
-            session.execute(delete(Outbox))
-        self.seen = 0
-
-    def events(self) -> list[dict]:
-        with self.database.session() as session:
-            rows = session.execute(select(Outbox.c.id, Outbox.c.payload).where(Outbox.c.id > self.seen).order_by(Outbox.c.id)).all()
-        if rows:
-            self.seen = rows[-1].id
-        return [row.payload for row in rows]
-
-    def write(self, method: str, path: str, **kw) -> dict:
-        response = self.client.request(method, path, **kw)
-        assert response.status_code < 300, f"{method} {path}: {response.status_code} {response.text}"
-        return response.json() if response.content else {}
-
-    def expect(self, method: str, path: str, *, entity: str, action: str, changes: dict, entity_id=None, **kw) -> dict:
-        """The write, and the one event it wrote about `entity_id` (a value, or a function of the answer)."""
-        body = self.write(method, path, **kw)
-        wanted = entity_id(body) if callable(entity_id) else entity_id
-        check(self.events(), entity=entity, entity_id=wanted, action=action, changes=changes, what=f"{method} {path}")
-        return body
+def Walk(client) -> AuditWalk:
+    return AuditWalk(client, Outbox, "computers")
 
 
-def check(events: list[dict], *, entity: str, entity_id, action: str, changes: dict, what: str) -> dict:
-    """The single event about `entity_id` among `events`, said to be `action` with these changes."""
-    found = [e for e in events if e.get("entity_type") == entity and (entity_id is None or e["entity_id"] == str(entity_id))]
-    assert len(found) == 1, f"{what}: expected one {entity} event for {entity_id}, got {found}"
-    event = found[0]
-    assert event["service"] == "computers"
-    assert event["action"] == action, (what, event)
-    for field, (before, after) in changes.items():
-        assert event["changes"].get(field) == {"before": before, "after": after}, (what, field, event["changes"])
-    assert event["actor"]["kind"] not in ("anonymous", "system"), (what, event["actor"])
-    return event
+def check(events: list[dict], **kw) -> dict:
+    return check_event(events, service="computers", **kw)
 
 
 def pc(hostname: str, **fields) -> dict:
@@ -143,12 +108,7 @@ def scenario(walk: Walk, push_headers: dict) -> set[tuple[str, str]]:
 
 def test_every_computers_write_operation_writes_an_audit_event_with_before_and_after(client, push_headers):
     walked = scenario(Walk(client), push_headers)
-    operations = {
-        (method.upper(), path)
-        for path, item in client.app.openapi()["paths"].items()
-        for method in item
-        if method in WRITE_METHODS
-    }
+    operations = write_operations(client.app)
     assert operations - walked == set(), "write operations with no audit check: add them to the scenario"
 
 

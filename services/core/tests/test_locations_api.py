@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shopdb_contract.testing.resource import ResourceAPITests, assert_problem
+from shopdb_contract.testing.resource import ResourceAPITests
 
 
 class TestLocationsAPI(ResourceAPITests):
