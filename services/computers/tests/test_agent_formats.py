@@ -272,8 +272,9 @@ def test_a_body_over_the_request_limit_is_413():
     (b"<REQUEST><CONTENT>", BadRequestError),
     (b'{"content": ', BadRequestError),
     (b'{"deviceid": "x"}', ValidationProblem),
+    (b'[{"content": {}}]', ValidationProblem),
     (b"<OTHER/>", ValidationProblem),
-], ids=["form", "truncated-zlib", "unclosed-xml", "bad-json", "no-content", "not-request"])
+], ids=["form", "truncated-zlib", "unclosed-xml", "bad-json", "no-content", "json-list", "not-request"])
 def test_what_is_not_an_inventory_is_refused_clearly(body, error):
     with pytest.raises(error):
         parse_inventory(body)

@@ -47,6 +47,8 @@ def parse_inventory(body: bytes, *, agent: str | None = None, agent_id: str | No
     zlib or gzip. Raises 400/413/415/422 ProblemErrors as the intake would answer them."""
     document = decode.parse(body)
     if document.kind == decode.JSON:
+        if not isinstance(document.data, dict):
+            raise ValidationProblem("the JSON inventory must be an object", field="content", message="not an inventory")
         return normalize.normalize(document.data, source=normalize.GLPI_JSON, agent=agent, agent_id=agent_id)
     request = document.data.get("request")
     if not isinstance(request, dict):

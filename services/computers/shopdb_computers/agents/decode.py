@@ -110,7 +110,7 @@ def parse(body: bytes) -> Document:
     """Decompress and parse an agent's message, JSON or XML, whichever it is."""
     plain, compression = decompress(body)
     start = plain.lstrip()[:1]
-    if start == b"{":
+    if start in (b"{", b"["):
         try:
             data = orjson.loads(plain)
         except orjson.JSONDecodeError as exc:
