@@ -12,8 +12,9 @@ than a Bearer token:
 - the user name is the agent's label only: the principal is the token, as for any collector.
 
 Every agent first sends its request without credentials and only answers a 401 carrying
-`WWW-Authenticate: Basic realm="shopdb"`. OCS answers only the realm set with `--realm`, so the
-realm is fixed and documented: `shopdb`.
+`WWW-Authenticate: Basic realm="shopdb"`, exactly that: OCS answers only the realm set with
+`--realm`, so the realm is fixed and documented, and FusionInventory reads the realm with a
+greedy `realm="(.*)"`, so the challenge carries no other parameter (not even charset).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from shopdb_contract.errors import ForbiddenError, UnauthorizedError
 from shopdb_contract.introspection import is_api_token
 
 REALM = "shopdb"
-CHALLENGE = f'Basic realm="{REALM}", charset="UTF-8"'
+CHALLENGE = f'Basic realm="{REALM}"'
 # base64 of a user name, a colon and an API token (~60 characters) fits well within this.
 MAX_CREDENTIALS = 1024
 
