@@ -72,7 +72,8 @@ def test_glpi_agent_json_of_this_machine():
     assert record["source"] == {"format": GLPI_JSON, "agent": "GLPI-Inventory_v1.12-dev", "inventoried": "2026-12-02T18:51:41"}
     assert record["os"] == {
         "name": "Debian GNU/Linux", "full_name": "Debian GNU/Linux 12 (bookworm)", "version": "12.11", "arch": "x86_64",
-        "kernel_name": "linux", "kernel_version": "6.18.44-fc-v1045", "boot_time": "2026-12-02T18:33:22", "fqdn": "vm",
+        "kernel_name": "linux", "kernel_version": "6.18.44-fc-v1045", "boot_time": "2026-12-02T18:33:22",
+        "timezone_offset": "+00:00", "fqdn": "vm",
     }
     assert record["vm_system"] == "Docker" and record["virtual"] is True  # the agent's own guess
     assert by(record["software"], "name", "adduser")["publisher"] == "Debian"

@@ -13,7 +13,7 @@ A record (every key optional but `hostname`, `source`, `partial`, `fields`, `not
      "chassis": "Notebook", "virtual": false, "vm_system": "Physical",
      "bios": {"vendor", "version", "date": "2010-08-24", "asset_tag"},
      "os": {"name", "full_name", "version", "service_pack", "arch", "kernel_name", "kernel_version",
-            "install_date", "boot_time", "fqdn", "domain"},
+            "install_date", "boot_time", "timezone_offset", "fqdn", "domain"},
      "cpu": {"model", "manufacturer", "sockets", "cores", "threads", "speed_mhz", "arch"},
      "memory_mb": 3887,
      "memory_modules": [{"slot", "capacity_mb", "type", "speed_mhz", "form_factor", "manufacturer", "serial", "model"}],

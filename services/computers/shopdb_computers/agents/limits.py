@@ -34,6 +34,7 @@ LIST_CAPS = {
 # Text: cut to the column it lands in, control characters made spaces.
 HOSTNAME = 63
 NAME = 200  # software, monitor, disk names, CPU model
+INTERFACE = 100  # computers' interface name column
 VENDOR = 100  # core's vendor and model names
 MODEL = 100
 SERIAL = 100  # core's serial number column

@@ -126,6 +126,13 @@ def _bios(content: dict[str, Any]) -> dict[str, Any]:
     })
 
 
+def _offset(timezone: Any) -> str | None:
+    """GLPI's `{"name": "CET", "offset": "+0100"}` as "+01:00"."""
+    raw = timezone.get("offset") if isinstance(timezone, dict) else None
+    match = re.match(r"^([+-])(\d{2}):?(\d{2})$", raw.strip()) if isinstance(raw, str) else None
+    return f"{match.group(1)}{match.group(2)}:{match.group(3)}" if match else None
+
+
 def _os(content: dict[str, Any], hardware: dict[str, Any]) -> dict[str, Any]:
     system = _one(content, "operatingsystem")
     return _clean({
@@ -138,6 +145,7 @@ def _os(content: dict[str, Any], hardware: dict[str, Any]) -> dict[str, Any]:
         "kernel_version": values.text(system.get("kernel_version"), limits.VERSION),
         "install_date": values.day(system.get("install_date") or hardware.get("installdate")),
         "boot_time": values.moment(system.get("boot_time")),
+        "timezone_offset": _offset(system.get("timezone")),
         "fqdn": values.text(system.get("fqdn"), 255),
         "domain": values.text(_get(system, "dns_domain") or hardware.get("workgroup"), limits.NAME),
     })
@@ -230,7 +238,7 @@ def _interfaces(content: dict[str, Any], notes: _Notes) -> list[dict[str, Any]]:
     # The agents write one entry per address; one interface is (name, MAC).
     grouped: dict[tuple[str, str], dict[str, Any]] = {}
     for n in _many(content, "networks"):
-        name = _text(n, limits.NAME, "description", "name") or ""
+        name = _text(n, limits.INTERFACE, "description", "name") or ""
         mac = values.mac(_get(n, "mac", "macaddr")) or ""
         if not name and not mac:
             continue
