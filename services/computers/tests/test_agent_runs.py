@@ -1,4 +1,4 @@
-"""The real agents (Debian's packages) run against the agent protocol over HTTP with Basic auth.
+"""The real agents (Debian's packages, and GLPI Agent where installed) run against the agent protocol over HTTP with Basic auth.
 
 The agents are unmodified: FusionInventory's `--user/--password`, OCS's base64 `--user/--password`
 with `--realm shopdb`. Tokens are checked by a stand-in for core's introspection (a dict), since
@@ -33,6 +33,8 @@ def authenticator() -> Authenticator:
 
 def agent(name: str) -> str:
     path = shutil.which(name)
+    if path is None and name == "glpi-agent":
+        pytest.skip("glpi-agent is not installed: Debian 12 does not package it (GLPI's own packages do)")
     if path is None:
         pytest.skip(f"{name} is not installed (Debian package {name}; .ci/run installs it)")
     return path
@@ -92,3 +94,21 @@ def test_ocs_agent_sends_its_inventory_with_a_computers_token():
     (record,) = server.records
     check_record(record)
     assert record["source"]["format"] == "ocs-xml"
+
+
+def test_glpi_agent_switches_to_its_json_protocol_then_sends_partial_inventories(tmp_path):
+    command = [
+        agent("glpi-agent"), "--server", "", "--user", "inventory", "--password", TOKEN, "--tasks=inventory",
+        "--no-category=environment,process", "--no-httpd", "--logger=stderr", f"--vardir={tmp_path}",
+    ]
+    with AgentServer(authenticator()) as server:
+        command[2] = server.url
+        for _ in range(2):  # the second run knows the server: CONTACT, then only what changed
+            result = run(command)
+            assert result.returncode == 0, result.stderr
+    assert [e.kind for e in server.exchanges if e.status == 200] == ["prolog", "inventory", "contact", "inventory"]
+    assert all("GLPI-Agent-ID" in e.headers for e in server.exchanges)
+    full, partial = server.records
+    check_record(full)
+    assert full["source"]["format"] == "glpi-json" and full["identity"]["agent_id"] == partial["identity"]["agent_id"]
+    assert partial["partial"] is True and partial["hostname"] == HOSTNAME and "software" not in partial["fields"]
