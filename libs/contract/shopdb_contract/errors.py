@@ -103,6 +103,20 @@ class ForbiddenError(ProblemError):
     title = "Forbidden"
 
 
+class PayloadTooLargeError(ProblemError):
+    """A body over a documented byte limit; `limit` says the limit in bytes."""
+
+    status = 413
+    slug = "payload-too-large"
+    title = "Payload too large"
+
+
+class UnsupportedMediaTypeError(ProblemError):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
 class ServiceUnavailableError(ProblemError):
     status = 503
     slug = "service-unavailable"
