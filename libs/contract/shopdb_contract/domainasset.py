@@ -52,7 +52,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shopdb_contract.coreclient import CoreClient, CoreRefused, CoreUnavailable
 from shopdb_contract.db import Database, UTCDateTime, utcnow
-from shopdb_contract.errors import ConflictError, NotFoundError, ValidationProblem
+from shopdb_contract.errors import ConflictError, NotFoundError, ProblemError, ValidationProblem
 from shopdb_contract.outbox import SYSTEM, Actor, OutboxWriter
 from shopdb_contract.streams import pause
 
@@ -129,6 +129,15 @@ class Created:
     body: dict[str, Any]
     replayed: bool = False
     asset_id: uuid.UUID | None = None
+
+
+@dataclass
+class BatchCreated:
+    """One item's result in `DomainAssets.create_many`: its new id, or the problem that refused it."""
+
+    asset_id: uuid.UUID | None = None
+    error: ProblemError | None = None
+    field: str | None = None
 
 
 @dataclass
@@ -222,7 +231,7 @@ class DomainAssets:
                         .values(status_code=201, body=body)
                     )
         except BaseException:
-            self._compensate([asset_id], core_may_have_it=core_may_have_it, actor=actor)
+            self.compensate([asset_id], core_may_have_it=core_may_have_it, actor=actor)
             raise
         return Created(201, body, asset_id=asset_id)
 
@@ -259,8 +268,98 @@ class DomainAssets:
             )
         return Created(row.status_code, row.body, replayed=True, asset_id=row.asset_id)
 
-    def _compensate(self, ids: list[uuid.UUID], *, core_may_have_it: bool, actor: Actor = SYSTEM) -> None:
-        """Undo a create that failed half way; what cannot be undone now is left to the sweeper."""
+    def create_many(
+        self,
+        items: list[dict[str, Any]],
+        *,
+        actor: Actor = SYSTEM,
+        summary: str | None = None,
+        check: Callable[[Session, dict[str, Any]], None] | None = None,
+        children: Callable[[Session, Any, dict[str, Any]], None] | None = None,
+    ) -> list[BatchCreated]:
+        """The saga for a batch (a collector's push): each item `{details, asset}` is created
+        whole or not at all, and one refused item never refuses the others.
+
+        Step 1 writes every pending row in one transaction (`check(session, item)` first: an
+        item breaking a rule is set aside with its problem); step 2 upserts the core assets in
+        one call (an item core refuses is set aside and the rest sent again); step 3 activates
+        the accepted ones, writes their children and one audit event each. Answers one result
+        per item, in order.
+        """
+        results = [BatchCreated() for _ in items]
+        accepted: list[int] = []
+        with self.database.transaction() as session:
+            for index, item in enumerate(items):
+                if check is not None:
+                    try:
+                        check(session, item)
+                    except ProblemError as exc:
+                        results[index] = BatchCreated(error=exc, field=_field_of(exc))
+                        continue
+                asset_id = uuid.uuid4()
+                results[index] = BatchCreated(asset_id=asset_id)
+                accepted.append(index)
+                session.add(self.model(id=asset_id, state=PENDING, pending_since=utcnow(), **item["details"]))
+            try:
+                session.flush()
+            except IntegrityError:
+                session.rollback()
+                raced = ConflictError(f"another request created this {self.entity_type} at the same time; send it again")
+                return [r if r.error is not None else BatchCreated(error=raced) for r in results]
+        pending = list(accepted)
+        undo: list[uuid.UUID] = []
+        forget: list[uuid.UUID] = []
+        while pending:
+            batch = [{"id": results[i].asset_id, "type": self.asset_types[0], **items[i]["asset"]} for i in pending]
+            try:
+                self.core.upsert_assets(batch, actor=actor)
+                break
+            except CoreRefused as exc:
+                if exc.index is None or not 0 <= exc.index < len(pending):
+                    for i in pending:
+                        results[i] = BatchCreated(error=exc, field=_field_of(exc))
+                        forget.append(results[i].asset_id)
+                    pending = []
+                    break
+                bad = pending.pop(exc.index)
+                forget.append(results[bad].asset_id)
+                results[bad] = BatchCreated(error=exc, field=_field_of(exc))
+            except CoreUnavailable as exc:
+                for i in pending:
+                    undo.append(results[i].asset_id)
+                    results[i] = BatchCreated(error=exc, field=None)
+                pending = []
+        if forget:
+            self.forget_pending(forget)
+        if undo:
+            self.compensate(undo, core_may_have_it=True, actor=actor)
+        if not pending:
+            return results
+        ids = [results[i].asset_id for i in pending]
+        try:
+            with self.database.transaction() as session:
+                entries = []
+                for i in pending:
+                    row = session.get(self.model, results[i].asset_id)
+                    row.state = ACTIVE
+                    row.pending_since = None
+                    if children is not None:
+                        children(session, row, items[i])
+                session.flush()
+                for i in pending:
+                    row = session.get(self.model, results[i].asset_id)
+                    entries.append({"entity_type": self.entity_type, "entity_id": row.id, "action": "create",
+                                    "after": self.snapshot(session, row), "actor": actor, "summary": summary})
+                self.writer.audit_log_many(session, entries)
+        except BaseException:
+            self.compensate(ids, core_may_have_it=True, actor=actor)
+            raise
+        return results
+
+    def compensate(self, ids: list[uuid.UUID], *, core_may_have_it: bool, actor: Actor = SYSTEM) -> None:
+        """Undo creates that failed half way: discard their core assets (hard delete, only
+        ever of assets nobody has seen), then their pending rows and unanswered claims. What
+        cannot be undone now (core away) is left to the sweeper."""
         if core_may_have_it:
             try:
                 self.core.discard_assets(ids, actor=actor)
@@ -354,6 +453,17 @@ class DomainAssets:
         if name == RESTORED_EVENT:
             return self._set_state(asset_id, ACTIVE, action="restore", actor=actor, summary="restored in core")
         return False
+
+
+def _field_of(exc: ProblemError) -> str | None:
+    """The field a problem names, without the index of core's batch body (`body[3].assetnumber`)."""
+    import re
+
+    name = exc.extensions.get("field")
+    if not name:
+        errors = exc.extensions.get("errors") or []
+        name = errors[0].get("field") if errors else None
+    return re.sub(r"^body(\[\d+\])?\.", "", name) if name else None
 
 
 def _never_sent(exc: CoreUnavailable) -> bool:
@@ -464,3 +574,10 @@ async def _sweep_loop(domain: DomainAssets, stop: asyncio.Event, every: float) -
             await asyncio.to_thread(domain.sweep_pending)
         except Exception as exc:  # core down: the next round tries again
             log.info("pending sweep skipped", extra={"error": type(exc).__name__})
+
+
+__all__ = [
+    "ACTIVE", "PENDING", "RETIRED", "STATES", "IDEMPOTENCY_HEADER", "IDEMPOTENCY_TABLE", "REPLAYED_HEADER",
+    "BatchCreated", "CoreAssetEvents", "Created", "DomainAssetMixin", "DomainAssets", "background_hooks",
+    "check_key", "idempotency_columns", "idempotency_table", "request_hash",
+]

@@ -213,10 +213,10 @@ class ComputerCollector:
         if forget:
             self.domain.forget_pending(forget)
         if undo:
-            self.domain._compensate(undo, core_may_have_it=True, actor=actor)
+            self.domain.compensate(undo, core_may_have_it=True, actor=actor)
         if failure is not None:
             if pending:
-                self.domain._compensate([ids[r.index] for r in pending], core_may_have_it=True, actor=actor)
+                self.domain.compensate([ids[r.index] for r in pending], core_may_have_it=True, actor=actor)
             raise failure
         if not pending:
             return outcomes
@@ -238,7 +238,7 @@ class ComputerCollector:
                                     "after": after, "actor": actor, "summary": "created by a collector push"})
                 self.domain.writer.audit_log_many(session, entries)
         except BaseException:
-            self.domain._compensate(accepted, core_may_have_it=True, actor=actor)
+            self.domain.compensate(accepted, core_may_have_it=True, actor=actor)
             raise
         outcomes += [PushOutcome(r.index, CREATED, identity=r.identity, id=str(ids[r.index])) for r in pending]
         return outcomes
