@@ -19,26 +19,25 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from fastapi import APIRouter
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from shopdb_contract import listing
 from shopdb_contract.collector import (
     CREATED,
     UNCHANGED,
     UPDATED,
     PushOutcome,
     PushRecord,
-    collector_router,
     content_hash,
     rejected,
 )
 from shopdb_contract.coreclient import CoreRefused, CoreUnavailable
 from shopdb_contract.db import utcnow
 from shopdb_contract.domainasset import ACTIVE, PENDING, DomainAssets
-from shopdb_contract.manifest import CollectorSpec, ServiceManifest
+from shopdb_contract.manifest import CollectorSpec
 from shopdb_contract.outbox import Actor
-from shopdb_computers.computers import service
+from shopdb_computers.computers.resource import ASSET_TYPE, ENTITY
 from shopdb_computers.computers.models import (
     ApplicationList,
     Computer,
@@ -101,9 +100,10 @@ def _audited(value: Any) -> Any:
 
 
 class ComputerCollector:
-    def __init__(self, *, domain: DomainAssets, spec: CollectorSpec) -> None:
-        self.domain = domain
-        self.spec = spec
+    def __init__(self, *, resource) -> None:
+        self.resource = resource
+        self.domain: DomainAssets = resource.domain
+        self.spec: CollectorSpec = resource.spec
 
     @property
     def database(self):
@@ -234,7 +234,7 @@ class ComputerCollector:
                     after = {"hostname": r.identity, "state": ACTIVE,
                              **{k: v for k, v in r.data.items() if k not in ("hostname", *CORE_FIELDS)}}
                     after.setdefault("source", DEFAULT_SOURCE)
-                    entries.append({"entity_type": service.ENTITY, "entity_id": ids[r.index], "action": "create",
+                    entries.append({"entity_type": ENTITY, "entity_id": ids[r.index], "action": "create",
                                     "after": after, "actor": actor, "summary": "created by a collector push"})
                 self.domain.writer.audit_log_many(session, entries)
         except BaseException:
@@ -262,7 +262,7 @@ class ComputerCollector:
         forget: list[uuid.UUID] = []
         while pending:
             items = [
-                {"id": ids[r.index], "type": service.ASSET_TYPE, "assetnumber": r.identity.upper(), "name": r.identity,
+                {"id": ids[r.index], "type": ASSET_TYPE, "assetnumber": r.identity.upper(), "name": r.identity,
                  **{f: r.data[f] for f in CORE_FIELDS if f in r.data}}
                 for r in pending
             ]
@@ -361,7 +361,7 @@ class ComputerCollector:
                     values["updated"] = now
                 session.execute(update(Computer).where(Computer.id == row.id).values(**values))
                 if after:
-                    entries.append({"entity_type": service.ENTITY, "entity_id": row.id, "action": "update",
+                    entries.append({"entity_type": ENTITY, "entity_id": row.id, "action": "update",
                                     "before": before, "after": after, "actor": actor,
                                     "summary": "updated by a collector push"})
                 outcome = UPDATED if changed else UNCHANGED
@@ -404,12 +404,10 @@ class ComputerCollector:
 
     def stale(self, *, before: datetime, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
         with self.database.session() as session:
-            return service.stale_computers(session, before=before, limit=limit, offset=offset)
-
-
-def router(manifest: ServiceManifest, settings) -> APIRouter:
-    return collector_router(
-        manifest=manifest,
-        target=lambda request: request.app.state.collector_target,
-        stale_days=settings.stale_days,
-    )
+            count, rows = listing.fetch_page(
+                session, select(Computer), count_from=Computer, conditions=self.resource.stale_conditions(before),
+                order_by=[Computer.last_seen.asc(), Computer.id], limit=limit, offset=offset,
+            )
+        return count, [
+            {"id": str(r.id), "hostname": r.hostname, "last_seen": _audited(r.last_seen), "source": r.source} for r in rows
+        ]

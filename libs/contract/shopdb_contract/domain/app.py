@@ -53,7 +53,6 @@ def create_domain_app(
     routers: Sequence[APIRouter] | Callable[[Any], Sequence[APIRouter]] = (),
     on_startup: Sequence[Callable] = (),
     on_shutdown: Sequence[Callable] = (),
-    stale_days: float | None = None,
     **factory: Any,
 ) -> FastAPI:
     """`core` lets tests hand in a client over an in-process core; by default `core_url` is used.
@@ -81,7 +80,7 @@ def create_domain_app(
         manifest=manifest,
         settings=settings,
         database=database,
-        routers=domain_routers(bound, extra=extra, stale_days=stale_days),
+        routers=domain_routers(bound, extra=extra),
         on_startup=[start_background, *on_startup],
         on_shutdown=[stop_background, *on_shutdown, close_core],
         register=register,

@@ -198,7 +198,7 @@ def reference_router(resource) -> APIRouter | None:
     return router
 
 
-def domain_routers(resource, *, extra=(), stale_days: float | None = None) -> list[APIRouter]:
+def domain_routers(resource, *, extra=()) -> list[APIRouter]:
     """Every router of a declared resource, in mounting order (fixed paths before `/{id}`);
     `extra` routers (a service's own) are mounted before the resource's item routes."""
     from shopdb_contract.domain.importer import DomainImport, import_spec
@@ -210,6 +210,7 @@ def domain_routers(resource, *, extra=(), stale_days: float | None = None) -> li
     routers += list(extra)
     resource.collector = target = resource.collector_target()
     if target is not None:
+        stale_days = getattr(resource.settings, "stale_days", None)
         kwargs = {"stale_days": stale_days} if stale_days is not None else {}
         routers.append(collector_router(manifest=resource.manifest, target=lambda _request: target, **kwargs))
     routers.append(import_router(prefix=resource.path, spec=import_spec(resource), target=lambda _request: DomainImport(resource)))
