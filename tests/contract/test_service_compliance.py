@@ -4,12 +4,14 @@ manifest, so a new service is covered the moment its folder exists.
 Manifest valid and its range admitting the installed contract; the app builds and answers
 /healthz and /readyz; its OpenAPI is served under its prefix and lists only its own paths; its
 collector schema (when it takes pushes) is a valid JSON Schema keyed by one of its fields; its
-migrations go up to head on a fresh database and back down to nothing.
+migrations go up to head on a fresh database and back down to nothing. The example domain
+(tests/example_domain/*/, written only from declarations) is checked the same way.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -24,7 +26,11 @@ from shopdb_contract.migrations import downgrade, upgrade
 from shopdb_contract.testing.databases import backends, fresh_database
 
 REPO = Path(__file__).resolve().parents[2]
-SERVICE_DIRS = sorted(p.parent for p in (REPO / "services").glob("*/manifest.json"))
+EXAMPLE_DIRS = sorted(p.parent for p in (REPO / "tests" / "example_domain").glob("*/manifest.json"))
+SERVICE_DIRS = sorted(p.parent for p in (REPO / "services").glob("*/manifest.json")) + EXAMPLE_DIRS
+for _example in EXAMPLE_DIRS:  # not installed: importable from its folder, as in its own checkout
+    if str(_example) not in sys.path:
+        sys.path.insert(0, str(_example))
 NAMES = [p.name for p in SERVICE_DIRS]
 
 
