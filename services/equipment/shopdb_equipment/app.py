@@ -14,10 +14,6 @@ from shopdb_equipment.settings import EquipmentSettings
 SERVICE_DIR = Path(__file__).resolve().parent.parent
 
 
-def close_computers_http(app: FastAPI) -> None:
-    app.state.resource.computers_http.close()
-
-
 def create_app(
     manifest: ServiceManifest | None = None,
     settings: EquipmentSettings | None = None,
@@ -29,6 +25,5 @@ def create_app(
     """`core` lets tests hand in a client over an in-process core; by default core_url is used."""
     return create_domain_app(
         SERVICE_DIR, resource="shopdb_equipment.api:EquipmentResource", settings_class=EquipmentSettings,
-        manifest=manifest, settings=settings, core=core, register=register,
-        on_shutdown=[close_computers_http], **factory,
+        manifest=manifest, settings=settings, core=core, register=register, **factory,
     )

@@ -1,5 +1,5 @@
-"""Equipment across services: create both or neither, idempotent retries, the computers that
-control a machine, retire in core mirrored here, audit keyed by the core asset's UUID."""
+"""Equipment across services: create both or neither, idempotent retries, the assets that
+control a machine (from core), retire in core mirrored here, audit keyed by the core asset's UUID."""
 
 from __future__ import annotations
 
@@ -63,9 +63,8 @@ def test_the_equipment_view_lists_the_computers_that_control_it(client, core):
     view = client.get(f"/api/equipment/{machine['id']}").json()
     assert [c["id"] for c in view["controlledby"]] == [pc["id"]]
     assert view["controlledby"][0]["inheritsposition"] is True
-    # No computers service at this site: listed from core, without a hostname, and said so.
-    assert view["controlledby"][0]["hostname"] is None
-    assert "not enabled" in view["computers"]
+    # From core alone: the controlling asset's number and name, no other service asked.
+    assert (view["controlledby"][0]["assetnumber"], view["controlledby"][0]["name"]) == ("PC-1", "PC")
 
 
 def test_a_machine_retired_in_core_is_retired_here(client, core):

@@ -3,18 +3,17 @@ plus its details here (machine number, types, controller, department, criticalit
 
 Everything else (routes, the create saga, the collector push, the CSV import and export, the
 core-events consumer) comes from the declaration. What is special here: the machine's view
-lists the computers that control it (controllers.py).
+lists the assets that control it, as core knows them (controllers.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx
 from sqlalchemy.orm import Session
 
 from shopdb_contract.domain import DomainResource, Reference
-from shopdb_equipment.equipment.controllers import controlling_computers
+from shopdb_equipment.equipment.controllers import controlled_by
 from shopdb_equipment.equipment.models import Equipment
 from shopdb_equipment.equipment.schemas import CORE_FIELDS, EquipmentCreate, EquipmentUpdate
 from shopdb_equipment.models import Idempotency, Outbox
@@ -47,11 +46,5 @@ class EquipmentResource(DomainResource):
     outbox = Outbox
     idempotency = Idempotency
 
-    def __init__(self, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.computers_http = httpx.Client(timeout=3.0)
-
     def view_extras(self, session: Session, row: Equipment, *, authorization: str | None = None) -> dict[str, Any]:
-        return controlling_computers(
-            self.core, machine_id=str(row.id), authorization=authorization, computers_http=self.computers_http,
-        )
+        return {"controlledby": controlled_by(self.core, machine_id=str(row.id))}
