@@ -154,3 +154,10 @@ def test_locking_a_field_collectors_do_not_send_is_refused_naming_it(client, cor
     machine = client.post("/api/equipment", json=MACHINE).json()
     response = client.patch(f"/api/equipment/{machine['id']}", json={"locked_fields": ["colour"]})
     assert_problem(response, 422, field="locked_fields")
+
+
+def test_a_filter_on_a_fixed_choice_or_reference_data_refuses_an_unknown_value(client, core):
+    client.post("/api/equipment", json=MACHINE)
+    assert_problem(client.get("/api/equipment", params={"criticality": "whenever"}), 422, field="criticality")
+    assert_problem(client.get("/api/equipment", params={"equipmenttype": "spaceship"}), 422, field="equipmenttype")
+    assert client.get("/api/equipment", params={"criticality": "medium"}).json()["count"] == 1

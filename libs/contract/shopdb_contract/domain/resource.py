@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 from sqlalchemy import Table, func, or_, select
@@ -37,7 +37,7 @@ from shopdb_contract import listing
 from shopdb_contract.collector import check_locks
 from shopdb_contract.coreclient import CoreClient, CoreUnavailable
 from shopdb_contract.db import Database, utcnow
-from shopdb_contract.domainasset import ACTIVE, PENDING, Created, DomainAssets, request_hash
+from shopdb_contract.domainasset import ACTIVE, PENDING, STATES, Created, DomainAssets, request_hash
 from shopdb_contract.errors import ConflictError, ValidationProblem
 from shopdb_contract.manifest import CollectorSpec, ServiceManifest
 from shopdb_contract.outbox import SYSTEM, Actor, OutboxWriter
@@ -150,6 +150,7 @@ class DomainResource:
         self.settings = settings
         self.domain = self.saga()
         self.collector = None  # the collector target, once the routes are built
+        self._filters: dict[str, listing.FilterField] | None = None
 
     # --- derived declarations ----------------------------------------------------------------
 
@@ -182,17 +183,29 @@ class DomainResource:
         return (getattr(row, self.identity_key) if self.identity_key else getattr(row, self.identity)).casefold()
 
     def filter_fields(self) -> dict[str, listing.FilterField]:
-        if self.filters is not None:
-            return dict(self.filters)
+        """The list's filters; a field with reference data or fixed choices (a `Literal` in the
+        create body) refuses a value outside them (422 naming the field)."""
         model = self.model
-        out = {"id": listing.FilterField(model.id, uuid.UUID)}
-        for name in self.fields:
-            out[name] = listing.FilterField(getattr(model, name), _python_type(getattr(model, name)))
-        out["state"] = listing.FilterField(model.state)
-        if hasattr(model, "last_seen"):
-            out["last_seen"] = listing.FilterField(model.last_seen, datetime)
-        out["created"] = listing.FilterField(model.created, datetime)
-        out["updated"] = listing.FilterField(model.updated, datetime)
+        if self.filters is not None:
+            out = dict(self.filters)
+        else:
+            out = {"id": listing.FilterField(model.id, uuid.UUID)}
+            for name in self.fields:
+                out[name] = listing.FilterField(getattr(model, name), _python_type(getattr(model, name)))
+            out["state"] = listing.FilterField(model.state)
+            if hasattr(model, "last_seen"):
+                out["last_seen"] = listing.FilterField(model.last_seen, datetime)
+            out["created"] = listing.FilterField(model.created, datetime)
+            out["updated"] = listing.FilterField(model.updated, datetime)
+        for name, spec in out.items():
+            if spec.choices is not None:
+                continue
+            if name in self.references:
+                out[name] = replace(spec, choices=self.references[name].keys)
+            elif name == "state":
+                out[name] = replace(spec, choices=STATES)
+            elif (choices := _literal_choices(self.create_model, name)) is not None:
+                out[name] = replace(spec, choices=choices)
         return out
 
     def ordering_columns(self) -> dict[str, Any]:
@@ -290,7 +303,9 @@ class DomainResource:
 
     def list(self, session: Session, *, query: listing.ListQuery) -> tuple[int, list[Any]]:
         model = self.model
-        conditions = listing.filter_conditions(query, self.filter_fields())
+        if self._filters is None:
+            self._filters = self.filter_fields()
+        conditions = listing.filter_conditions(query, self._filters, session)
         # A create still in progress is nobody's business; retired records are out of the list
         # unless asked for with `state=` or `include_retired=true`.
         conditions.append(model.state != PENDING)
@@ -446,3 +461,17 @@ def _python_type(column) -> type:
     if python is date:
         return datetime
     return python if python in (int, float, bool, datetime, uuid.UUID) else str
+
+
+def _literal_choices(model: type[BaseModel], name: str) -> tuple[Any, ...] | None:
+    """The values of a `Literal[...]` field of a request body (inside `X | None` too)."""
+    info = model.model_fields.get(name)
+    if info is None:
+        return None
+    pending = [info.annotation]
+    while pending:
+        annotation = pending.pop()
+        if get_origin(annotation) is Literal:
+            return get_args(annotation)
+        pending.extend(a for a in get_args(annotation) if a is not type(None))
+    return None

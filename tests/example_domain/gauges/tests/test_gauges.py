@@ -10,7 +10,7 @@ import io
 from sqlalchemy import func, select
 
 from shopdb_contract.testing.audit import AuditWalk, check_event, write_operations
-from shopdb_contract.testing.resource import ResourceAPITests, assert_problem
+from shopdb_contract.testing.resource import ResourceAPITests, assert_problem, names_field
 
 PUSH = "/api/collector/gauges"
 CSV = {"Content-Type": "text/csv"}
@@ -178,3 +178,36 @@ def test_an_asset_retired_in_core_is_retired_here(client, core):
     client.app.state.core.retire_asset(gauge["id"])
     assert client.app.state.domain.apply_core_event("asset_retired", {"id": gauge["id"], "type": "calibrated_gauge"}) is True
     assert client.get(f"/api/gauges/{gauge['id']}").json()["state"] == "retired"
+
+
+def test_a_filter_on_reference_data_or_fixed_choices_refuses_an_unknown_value(client):
+    client.post("/api/gauges", json={"gaugenumber": "G-001", "kind": "caliper"})
+    assert_problem(client.get("/api/gauges", params={"kind": "ruler"}), 422, field="kind")
+    assert_problem(client.get("/api/gauges", params={"kind__n": "caliper,ruler"}), 422, field="kind__n")
+    assert_problem(client.get("/api/gauges", params={"state": "broken"}), 422, field="state")
+    assert client.get("/api/gauges", params={"kind": "caliper"}).json()["count"] == 1
+    assert client.get("/api/gauges", params={"kind__ic": "rul"}).json()["count"] == 0
+
+
+def test_core_applies_a_services_fields_by_the_public_rules(client, core):
+    """The internal upsert writes through the same rules as the public API: it can clear a
+    position, and a model of another vendor than the one given is refused."""
+    gauge = client.post("/api/gauges", json={"gaugenumber": "G-001", "kind": "caliper"}).json()
+    service_core = client.app.state.core
+    service_core.upsert_asset({"id": gauge["id"], "mapx": 4.0, "mapy": 2.0})
+    assert core.get(f"/api/assets/{gauge['id']}").json()["mapx"] == 4.0
+    service_core.upsert_asset({"id": gauge["id"], "mapx": None, "mapy": None})
+    assert core.get(f"/api/assets/{gauge['id']}").json()["mapx"] is None
+    vendors = {v["name"]: v for v in core.get("/api/assets/vendors").json()["results"]}
+    models = core.get("/api/assets/models", params={"vendor": vendors["Keyence"]["id"]}).json()["results"]
+    from shopdb_contract.coreclient import CoreRefused
+
+    try:
+        service_core.upsert_asset({"id": gauge["id"], "vendor": vendors["Linde"]["id"], "model": models[0]["id"]})
+    except CoreRefused as exc:
+        assert exc.status == 422 and names_field(exc.problem, "model"), exc.problem
+    else:
+        raise AssertionError("core took a model of another vendor")
+    # A number differing only in case is taken, through this path too.
+    other = client.post("/api/gauges", json={"gaugenumber": "g-001", "kind": "caliper"})
+    assert_problem(other, 409)
