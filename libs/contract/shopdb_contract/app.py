@@ -35,6 +35,7 @@ from shopdb_contract.outbox import OutboxWriter
 from shopdb_contract.registration import Registration
 from shopdb_contract.relay import OutboxRelay, RelayOptions
 from shopdb_contract.settings import ServiceSettings
+from shopdb_contract.wire import ETAG_HEADER, REQUEST_ID_HEADER
 
 log = logging.getLogger("shopdb.app")
 
@@ -305,7 +306,7 @@ def create_service_app(
             allow_credentials=True,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "X-Request-Id"],
+            expose_headers=[ETAG_HEADER, REQUEST_ID_HEADER],
         )
     app.add_middleware(RequestContextMiddleware, logger=logging.getLogger("shopdb.access"))
 

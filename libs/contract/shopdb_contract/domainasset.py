@@ -64,13 +64,12 @@ RETIRED = "retired"
 STATES = (PENDING, ACTIVE, RETIRED)
 
 IDEMPOTENCY_TABLE = "shopdb_idempotency"
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-REPLAYED_HEADER = "Idempotent-Replayed"
+from shopdb_contract.wire import IDEMPOTENCY_HEADER, REPLAYED_HEADER  # noqa: E402
 MAX_KEY_LENGTH = 200
 
 RETIRED_EVENT = "asset_retired"
 RESTORED_EVENT = "asset_restored"
-CORE_EVENTS_SUBJECT = "shopdb.events.core.>"
+from shopdb_contract.wire import CORE_EVENTS_SUBJECT  # noqa: E402
 
 
 class DomainAssetMixin:

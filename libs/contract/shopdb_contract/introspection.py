@@ -21,7 +21,7 @@ from shopdb_contract.errors import ServiceUnavailableError
 
 API_TOKEN_PREFIX = "sdb_"
 INTROSPECT_PATH = "/internal/auth/introspect"
-SECRET_HEADER = "X-ShopDB-Registration-Secret"
+from shopdb_contract.wire import REGISTRATION_SECRET_HEADER as SECRET_HEADER  # noqa: E402
 
 # What core answers: {"active": bool, "id", "name", "role", "services"}.
 Introspect = Callable[[str], Awaitable[dict[str, Any]]]

@@ -33,8 +33,7 @@ from shopdb_contract.logs import request_id_var
 
 OUTBOX_TABLE = "shopdb_outbox"
 
-AUDIT_SUBJECT = "shopdb.audit.{service}"
-EVENT_SUBJECT = "shopdb.events.{service}.{name}"
+from shopdb_contract.wire import AUDIT_SUBJECT, EVENT_SUBJECT  # noqa: E402
 
 # Standard actions; services add domain actions (e.g. "checkout", "push").
 ACTIONS = ("create", "update", "delete", "restore")

@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopdb_contract import listing
+from shopdb_contract.assetfields import CORE_ASSET_FIELDS
 from shopdb_contract.collector import check_locks
 from shopdb_contract.coreclient import CoreClient, CoreUnavailable
 from shopdb_contract.db import Database, utcnow
@@ -44,10 +45,6 @@ from shopdb_contract.outbox import SYSTEM, Actor, OutboxWriter
 
 __all__ = ["CORE_ASSET_FIELDS", "DomainResource", "Reference", "iso"]
 
-# The core asset's fields a domain record may show beside its details (core owns them).
-CORE_ASSET_FIELDS = (
-    "assetnumber", "name", "status", "location", "vendor", "model", "serialnumber", "mapx", "mapy", "notes",
-)
 _TRUE = ("true", "1", "yes")
 
 

@@ -29,14 +29,14 @@ from sqlalchemy.orm import Session
 from shopdb_contract import listing
 from shopdb_contract.collector import collector_router
 from shopdb_contract.deps import DbSession
-from shopdb_contract.domainasset import IDEMPOTENCY_HEADER, REPLAYED_HEADER
 from shopdb_contract.errors import ValidationProblem
 from shopdb_contract.importer import import_router
 from shopdb_contract.outbox import request_actor
+from shopdb_contract.wire import IDEMPOTENCY_HEADER, IF_MATCH_HEADER, REPLAYED_HEADER
 
 __all__ = ["EXPORT_MAX_ROWS", "domain_routers", "export_csv"]
 
-IfMatch = Annotated[str | None, Header(alias="If-Match")]
+IfMatch = Annotated[str | None, Header(alias=IF_MATCH_HEADER)]
 IdempotencyKey = Annotated[str | None, Header(alias=IDEMPOTENCY_HEADER)]
 EXPORT_MAX_ROWS = 50_000
 

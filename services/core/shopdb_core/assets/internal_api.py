@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from shopdb_contract import auditing, listing
 from shopdb_contract.db import utcnow
+from shopdb_contract.wire import ACTOR_HEADER, SERVICE_HEADER
 from shopdb_contract.deps import DbSession
 from shopdb_contract.errors import ConflictError, ForbiddenError, ValidationProblem
 from shopdb_contract.outbox import Actor, OutboxWriter
@@ -41,8 +42,6 @@ from shopdb_core.registry.api import require_registration_secret
 from shopdb_core.relationships import service as relationships
 from shopdb_core.relationships.models import Relationship
 
-SERVICE_HEADER = "X-ShopDB-Service"
-ACTOR_HEADER = "X-ShopDB-Actor"
 MAX_ITEMS = 10000
 
 

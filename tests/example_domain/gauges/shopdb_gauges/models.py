@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shopdb_contract.assetfields import AssetName, AssetNumber
 from shopdb_contract.db import UTCDateTime
 from shopdb_contract.domainasset import DomainAssetMixin, idempotency_table
 from shopdb_contract.outbox import outbox_table
@@ -52,8 +53,8 @@ class GaugeCreate(BaseModel):
     kind: Key
     lab: Text = ""
     resolution_um: Resolution | None = None
-    assetnumber: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    assetnumber: AssetNumber | None = None
+    name: AssetName | None = None
     location: uuid.UUID | None = None
 
 
@@ -64,6 +65,6 @@ class GaugeUpdate(BaseModel):
     lab: Text = None
     resolution_um: Resolution | None = None
     locked_fields: list[str] = None
-    assetnumber: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = None
+    assetnumber: AssetNumber = None
+    name: AssetName = None
     location: uuid.UUID = None
