@@ -37,6 +37,9 @@ from shopdb_contract.relay import OutboxRelay, RelayOptions
 from shopdb_contract.settings import ServiceSettings
 from shopdb_contract.wire import ETAG_HEADER, REQUEST_ID_HEADER
 
+__all__ = ["create_service_app", "error_response", "Hook", "install_problem_handlers", "problem_response",
+    "RequestContextMiddleware", "validation_errors"]
+
 log = logging.getLogger("shopdb.app")
 
 Hook = Callable[[FastAPI], Awaitable[None] | None]

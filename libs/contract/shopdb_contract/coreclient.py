@@ -30,6 +30,8 @@ from shopdb_contract.settings import ServiceSettings
 from shopdb_contract.wire import ACTOR_HEADER, SERVICE_HEADER  # noqa: E402
 from shopdb_contract.wire import REGISTRATION_SECRET_HEADER as SECRET_HEADER  # noqa: E402
 
+__all__ = ["CoreClient", "CoreRefused", "CoreUnavailable"]
+
 
 class CoreUnavailable(ServiceUnavailableError):
     """Core did not answer (or failed): the change was not made, or may be retried safely."""

@@ -19,6 +19,9 @@ import httpx
 
 from shopdb_contract.errors import ServiceUnavailableError
 
+__all__ = ["API_TOKEN_PREFIX", "INTROSPECT_PATH", "CachedIntrospection", "Introspect", "introspect_over_http",
+    "is_api_token"]
+
 API_TOKEN_PREFIX = "sdb_"
 INTROSPECT_PATH = "/internal/auth/introspect"
 from shopdb_contract.wire import REGISTRATION_SECRET_HEADER as SECRET_HEADER  # noqa: E402

@@ -31,6 +31,11 @@ from starlette.responses import JSONResponse
 
 from shopdb_contract.errors import PreconditionFailedError, ProblemError, ValidationProblem
 
+__all__ = ["DEFAULT_LIMIT", "EXACT_LOOKUPS", "MAX_LIMIT", "PAGING_PARAMS", "RANGE_LOOKUPS", "STRING_LOOKUPS",
+    "check_choices", "check_if_match", "envelope", "escape_like", "etag_of", "etag_response", "fetch_page",
+    "filter_conditions", "FilterField", "item_errors", "ListQuery", "lookup_condition", "order_clauses",
+    "parse_items", "parse_list_query", "parse_ordering"]
+
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 PAGING_PARAMS = frozenset({"limit", "offset", "ordering", "brief"})

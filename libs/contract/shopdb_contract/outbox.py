@@ -31,6 +31,9 @@ from sqlalchemy.orm import Session
 from shopdb_contract.db import UTCDateTime, utcnow
 from shopdb_contract.logs import request_id_var
 
+__all__ = ["ACTIONS", "ANONYMOUS", "OUTBOX_TABLE", "REDACTED", "SECRET_FIELD_MARKERS", "SYSTEM", "Actor",
+    "diff", "is_secret_field", "outbox_columns", "outbox_table", "OutboxWriter", "request_actor"]
+
 OUTBOX_TABLE = "shopdb_outbox"
 
 from shopdb_contract.wire import AUDIT_SUBJECT, EVENT_SUBJECT  # noqa: E402

@@ -18,6 +18,8 @@ from shopdb_contract.compat import check_name
 from shopdb_contract.errors import ContractError
 from shopdb_contract.manifest import ManifestError, load_manifest
 
+__all__ = ["main"]
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="shopdb-serve", description=__doc__)

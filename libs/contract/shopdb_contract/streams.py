@@ -18,6 +18,9 @@ from nats.js.errors import NotFoundError
 
 from shopdb_contract.wire import AUDIT_SUBJECTS, EVENT_SUBJECTS
 
+__all__ = ["connect", "connect_with_retry", "ensure_streams", "pause", "safe_url", "stream_configs",
+    "StreamLimits"]
+
 log = logging.getLogger("shopdb.streams")
 
 
