@@ -135,3 +135,18 @@ def test_migrations_upgrade_to_head_and_downgrade_to_nothing(service_dir, backen
         engine = create_engine(url)
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         engine.dispose()
+
+
+def test_a_services_tests_import_no_other_domain_services_package(service_dir):
+    """A domain service is tested on its own (with a real core beside it): its tests reaching
+    into another domain's package would tie the two together where the site may run only one."""
+    import re
+
+    own = f"shopdb_{service_dir.name}"
+    others = {f"shopdb_{d.name}" for d in SERVICE_DIRS} - {own, "shopdb_core"}
+    found = []
+    for path in sorted((service_dir / "tests").rglob("*.py")):
+        for name in re.findall(r"\b(?:from|import)\s+(shopdb_[a-z0-9_]+)", path.read_text(encoding="utf-8")):
+            if name in others:
+                found.append(f"{path.relative_to(service_dir)}: {name}")
+    assert found == [], f"{service_dir.name}'s tests import other services: {found}"
