@@ -61,6 +61,7 @@ def load_assets(url: str, count: int) -> tuple[float, dict]:
                     {
                         "id": asset_id,
                         "assetnumber": f"B{i:07d}",
+                        "assetnumberkey": f"b{i:07d}",
                         "name": f"Bench asset {i}",
                         "type": types[i % len(types)],
                         "status": statuses[(i // len(types)) % len(statuses)],

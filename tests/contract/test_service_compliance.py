@@ -4,12 +4,14 @@ manifest, so a new service is covered the moment its folder exists.
 Manifest valid and its range admitting the installed contract; the app builds and answers
 /healthz and /readyz; its OpenAPI is served under its prefix and lists only its own paths; its
 collector schema (when it takes pushes) is a valid JSON Schema keyed by one of its fields; its
-migrations go up to head on a fresh database and back down to nothing.
+migrations go up to head on a fresh database and back down to nothing. The example domain
+(tests/example_domain/*/, written only from declarations) is checked the same way.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -24,7 +26,11 @@ from shopdb_contract.migrations import downgrade, upgrade
 from shopdb_contract.testing.databases import backends, fresh_database
 
 REPO = Path(__file__).resolve().parents[2]
-SERVICE_DIRS = sorted(p.parent for p in (REPO / "services").glob("*/manifest.json"))
+EXAMPLE_DIRS = sorted(p.parent for p in (REPO / "tests" / "example_domain").glob("*/manifest.json"))
+SERVICE_DIRS = sorted(p.parent for p in (REPO / "services").glob("*/manifest.json")) + EXAMPLE_DIRS
+for _example in EXAMPLE_DIRS:  # not installed: importable from its folder, as in its own checkout
+    if str(_example) not in sys.path:
+        sys.path.insert(0, str(_example))
 NAMES = [p.name for p in SERVICE_DIRS]
 
 
@@ -129,3 +135,18 @@ def test_migrations_upgrade_to_head_and_downgrade_to_nothing(service_dir, backen
         engine = create_engine(url)
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
         engine.dispose()
+
+
+def test_a_services_tests_import_no_other_domain_services_package(service_dir):
+    """A domain service is tested on its own (with a real core beside it): its tests reaching
+    into another domain's package would tie the two together where the site may run only one."""
+    import re
+
+    own = f"shopdb_{service_dir.name}"
+    others = {f"shopdb_{d.name}" for d in SERVICE_DIRS} - {own, "shopdb_core"}
+    found = []
+    for path in sorted((service_dir / "tests").rglob("*.py")):
+        for name in re.findall(r"\b(?:from|import)\s+(shopdb_[a-z0-9_]+)", path.read_text(encoding="utf-8")):
+            if name in others:
+                found.append(f"{path.relative_to(service_dir)}: {name}")
+    assert found == [], f"{service_dir.name}'s tests import other services: {found}"

@@ -147,7 +147,8 @@ def test_pc_controlling_a_machine_stands_where_the_machine_stands_and_is_listed_
     assert (position["mapx"], position["mapy"]) == (120.5, 48.0)
 
     view = site.call("GET", f"/api/equipment/{machine['id']}").json()
-    assert [(c["id"], c["hostname"], c["inheritsposition"]) for c in view["controlledby"]] == [(pc["id"], "PC-2001", True)]
+    # The PC as core knows it (its asset's name is its hostname): equipment asks no other service.
+    assert [(c["id"], c["name"], c["inheritsposition"]) for c in view["controlledby"]] == [(pc["id"], "PC-2001", True)]
 
 
 def test_collector_batch_gets_four_outcomes_and_a_repeat_changes_nothing_nor_audits(site):

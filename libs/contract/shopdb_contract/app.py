@@ -35,6 +35,10 @@ from shopdb_contract.outbox import OutboxWriter
 from shopdb_contract.registration import Registration
 from shopdb_contract.relay import OutboxRelay, RelayOptions
 from shopdb_contract.settings import ServiceSettings
+from shopdb_contract.wire import ETAG_HEADER, REQUEST_ID_HEADER
+
+__all__ = ["create_service_app", "error_response", "Hook", "install_problem_handlers", "problem_response",
+    "RequestContextMiddleware", "validation_errors"]
 
 log = logging.getLogger("shopdb.app")
 
@@ -305,7 +309,7 @@ def create_service_app(
             allow_credentials=True,
             allow_methods=["*"],
             allow_headers=["*"],
-            expose_headers=["ETag", "X-Request-Id"],
+            expose_headers=[ETAG_HEADER, REQUEST_ID_HEADER],
         )
     app.add_middleware(RequestContextMiddleware, logger=logging.getLogger("shopdb.access"))
 

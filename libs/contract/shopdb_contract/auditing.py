@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shopdb_contract.outbox import SYSTEM, Actor, OutboxWriter, request_actor
 
+__all__ = ["audited", "install", "session_actor", "set_action"]
+
 _ACTIONS_KEY = "shopdb_audit_actions"
 
 

@@ -17,6 +17,9 @@ from shopdb_contract import __contract_version__
 from shopdb_contract.errors import ContractError, ContractVersionError, DependencyError
 from shopdb_contract.manifest import RESERVED_NAMES, ServiceManifest
 
+__all__ = ["check_contract", "check_dependencies", "check_name", "check_registration", "dependency_order",
+    "version_in_range"]
+
 
 def version_in_range(version: str, spec: str) -> bool:
     specifier = SpecifierSet(spec)

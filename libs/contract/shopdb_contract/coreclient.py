@@ -27,9 +27,10 @@ from shopdb_contract.errors import ProblemError, ServiceUnavailableError
 from shopdb_contract.outbox import SYSTEM, Actor
 from shopdb_contract.settings import ServiceSettings
 
-SECRET_HEADER = "X-ShopDB-Registration-Secret"
-SERVICE_HEADER = "X-ShopDB-Service"
-ACTOR_HEADER = "X-ShopDB-Actor"
+from shopdb_contract.wire import ACTOR_HEADER, SERVICE_HEADER  # noqa: E402
+from shopdb_contract.wire import REGISTRATION_SECRET_HEADER as SECRET_HEADER  # noqa: E402
+
+__all__ = ["CoreClient", "CoreRefused", "CoreUnavailable"]
 
 
 class CoreUnavailable(ServiceUnavailableError):

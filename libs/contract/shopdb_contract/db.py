@@ -17,6 +17,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+__all__ = ["NAMING_CONVENTION", "Database", "make_engine", "new_uuid", "service_metadata", "UTCDateTime",
+    "utcnow"]
+
 
 # Named constraints, so Alembic migrations name them the same on SQLite and MySQL.
 NAMING_CONVENTION = {

@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+__all__ = ["DbSession", "get_session"]
+
 
 def get_session(request: Request) -> Iterator[Session]:
     """A session for one request; work not committed by the handler is rolled back."""

@@ -52,7 +52,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shopdb_contract.coreclient import CoreClient, CoreRefused, CoreUnavailable
 from shopdb_contract.db import Database, UTCDateTime, utcnow
-from shopdb_contract.errors import ConflictError, NotFoundError, ValidationProblem
+from shopdb_contract.errors import ConflictError, NotFoundError, ProblemError, ValidationProblem
 from shopdb_contract.outbox import SYSTEM, Actor, OutboxWriter
 from shopdb_contract.streams import pause
 
@@ -64,13 +64,12 @@ RETIRED = "retired"
 STATES = (PENDING, ACTIVE, RETIRED)
 
 IDEMPOTENCY_TABLE = "shopdb_idempotency"
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-REPLAYED_HEADER = "Idempotent-Replayed"
+from shopdb_contract.wire import IDEMPOTENCY_HEADER, REPLAYED_HEADER  # noqa: E402
 MAX_KEY_LENGTH = 200
 
 RETIRED_EVENT = "asset_retired"
 RESTORED_EVENT = "asset_restored"
-CORE_EVENTS_SUBJECT = "shopdb.events.core.>"
+from shopdb_contract.wire import CORE_EVENTS_SUBJECT  # noqa: E402
 
 
 class DomainAssetMixin:
@@ -129,6 +128,15 @@ class Created:
     body: dict[str, Any]
     replayed: bool = False
     asset_id: uuid.UUID | None = None
+
+
+@dataclass
+class BatchCreated:
+    """One item's result in `DomainAssets.create_many`: its new id, or the problem that refused it."""
+
+    asset_id: uuid.UUID | None = None
+    error: ProblemError | None = None
+    field: str | None = None
 
 
 @dataclass
@@ -222,7 +230,7 @@ class DomainAssets:
                         .values(status_code=201, body=body)
                     )
         except BaseException:
-            self._compensate([asset_id], core_may_have_it=core_may_have_it, actor=actor)
+            self.compensate([asset_id], core_may_have_it=core_may_have_it, actor=actor)
             raise
         return Created(201, body, asset_id=asset_id)
 
@@ -259,8 +267,131 @@ class DomainAssets:
             )
         return Created(row.status_code, row.body, replayed=True, asset_id=row.asset_id)
 
-    def _compensate(self, ids: list[uuid.UUID], *, core_may_have_it: bool, actor: Actor = SYSTEM) -> None:
-        """Undo a create that failed half way; what cannot be undone now is left to the sweeper."""
+    def create_many(
+        self,
+        items: list[dict[str, Any]],
+        *,
+        actor: Actor = SYSTEM,
+        summary: str | None = None,
+        check: Callable[[Session, dict[str, Any]], None] | None = None,
+        children: Callable[[Session, Any, dict[str, Any]], None] | None = None,
+        bulk_children: Callable[[list[tuple[uuid.UUID, dict[str, Any]]]], None] | None = None,
+        audit_after: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> list[BatchCreated]:
+        """The saga for a batch (a collector's push): each item `{"details": ..., "asset": ...}`
+        is created whole or not at all, and one refused item never refuses the others.
+
+        1. One transaction writes every pending row (`check(session, item)` first: an item
+           breaking a rule is set aside with its problem), in bulk.
+        2. One call to core upserts the core assets; an item core refuses is set aside (its
+           pending row removed) and the rest sent again. Meanwhile `bulk_children([(id,
+           item)])`, when given, writes child rows of the pending records in another thread
+           (core is another process: the two run side by side); they go with their pending
+           rows (ON DELETE CASCADE, or `delete_children`).
+        3. One transaction activates the accepted records, writes `children(session, row,
+           item)` when given, and one `create` audit event each (`audit_after(item)`, or the
+           snapshot of the row).
+        A failure after step 1 undoes what it must (`compensate`). One result per item, in order.
+        """
+        results = [BatchCreated() for _ in items]
+        accepted: list[int] = []
+        now = utcnow()
+        rows: list[dict[str, Any]] = []
+        with self.database.transaction() as session:
+            for index, item in enumerate(items):
+                if check is not None:
+                    try:
+                        check(session, item)
+                    except ProblemError as exc:
+                        results[index] = BatchCreated(error=exc, field=_field_of(exc))
+                        continue
+                asset_id = uuid.uuid4()
+                results[index] = BatchCreated(asset_id=asset_id)
+                accepted.append(index)
+                rows.append({**item["details"], "id": asset_id, "state": PENDING, "pending_since": now,
+                             "created": now, "updated": now})
+            try:
+                _insert_rows(session, self.model.__table__, rows)
+            except IntegrityError:
+                session.rollback()
+                raced = ConflictError(f"another request created this {self.entity_type} at the same time; send it again")
+                return [r if r.error is not None else BatchCreated(error=raced) for r in results]
+        if not accepted:
+            return results
+
+        wait_children = None
+        if bulk_children is not None:
+            wait_children = _in_background(bulk_children, [(results[i].asset_id, items[i]) for i in accepted])
+        pending, forget, undo = list(accepted), [], []
+        try:
+            while pending:
+                batch = [{"id": results[i].asset_id, "type": self.asset_types[0], **items[i]["asset"]} for i in pending]
+                try:
+                    self.core.upsert_assets(batch, actor=actor)
+                    break
+                except CoreRefused as exc:
+                    if exc.index is None or not 0 <= exc.index < len(pending):
+                        for i in pending:
+                            forget.append(results[i].asset_id)
+                            results[i] = BatchCreated(error=exc, field=_field_of(exc))
+                        pending = []
+                        break
+                    bad = pending.pop(exc.index)
+                    forget.append(results[bad].asset_id)
+                    results[bad] = BatchCreated(error=exc, field=_field_of(exc))
+                except CoreUnavailable as exc:
+                    for i in pending:
+                        undo.append(results[i].asset_id)
+                        results[i] = BatchCreated(error=exc, field=None)
+                    pending = []
+        finally:
+            failure = wait_children() if wait_children is not None else None
+        if forget:
+            self.forget_pending(forget)
+        if undo:
+            self.compensate(undo, core_may_have_it=True, actor=actor)
+        ids = [results[i].asset_id for i in pending]
+        if failure is not None:
+            if ids:
+                self.compensate(ids, core_may_have_it=True, actor=actor)
+            raise failure
+        if not ids:
+            return results
+
+        try:
+            with self.database.transaction() as session:
+                for start in range(0, len(ids), _CHUNK):
+                    session.execute(
+                        update(self.model).where(self.model.id.in_(ids[start:start + _CHUNK]))
+                        .values(state=ACTIVE, pending_since=None)
+                    )
+                loaded: dict[uuid.UUID, Any] = {}
+                if children is not None or audit_after is None:
+                    for start in range(0, len(ids), _CHUNK):
+                        chunk = ids[start:start + _CHUNK]
+                        loaded.update((r.id, r) for r in session.scalars(
+                            select(self.model).where(self.model.id.in_(chunk)).execution_options(populate_existing=True)
+                        ))
+                if children is not None:
+                    for i in pending:
+                        children(session, loaded[results[i].asset_id], items[i])
+                    session.flush()
+                entries = []
+                for i in pending:
+                    asset_id = results[i].asset_id
+                    after = audit_after(items[i]) if audit_after is not None else self.snapshot(session, loaded[asset_id])
+                    entries.append({"entity_type": self.entity_type, "entity_id": asset_id, "action": "create",
+                                    "after": after, "actor": actor, "summary": summary})
+                self.writer.audit_log_many(session, entries)
+        except BaseException:
+            self.compensate(ids, core_may_have_it=True, actor=actor)
+            raise
+        return results
+
+    def compensate(self, ids: list[uuid.UUID], *, core_may_have_it: bool, actor: Actor = SYSTEM) -> None:
+        """Undo creates that failed half way: discard their core assets (hard delete, only
+        ever of assets nobody has seen), then their pending rows and unanswered claims. What
+        cannot be undone now (core away) is left to the sweeper."""
         if core_may_have_it:
             try:
                 self.core.discard_assets(ids, actor=actor)
@@ -354,6 +485,53 @@ class DomainAssets:
         if name == RESTORED_EVENT:
             return self._set_state(asset_id, ACTIVE, action="restore", actor=actor, summary="restored in core")
         return False
+
+
+_CHUNK = 1000
+
+
+def _insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert rows in bulk; rows naming other columns go in their own statement (the columns
+    a row leaves out take their defaults)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(sorted(row)), []).append(row)
+    for group in groups.values():
+        for start in range(0, len(group), _CHUNK):
+            session.execute(insert(table), group[start:start + _CHUNK])
+
+
+def _in_background(work: Callable[..., None], *args: Any) -> Callable[[], BaseException | None]:
+    """Run `work(*args)` in a thread; the returned function waits for it and gives its error."""
+    import threading
+
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work(*args)
+        except BaseException as exc:  # handed to the waiting thread, which re-raises it
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="domain-create-children", daemon=True)
+    thread.start()
+
+    def wait() -> BaseException | None:
+        thread.join()
+        return failure[0] if failure else None
+
+    return wait
+
+
+def _field_of(exc: ProblemError) -> str | None:
+    """The field a problem names, without the index of core's batch body (`body[3].assetnumber`)."""
+    import re
+
+    name = exc.extensions.get("field")
+    if not name:
+        errors = exc.extensions.get("errors") or []
+        name = errors[0].get("field") if errors else None
+    return re.sub(r"^body(\[\d+\])?\.", "", name) if name else None
 
 
 def _never_sent(exc: CoreUnavailable) -> bool:
@@ -464,3 +642,10 @@ async def _sweep_loop(domain: DomainAssets, stop: asyncio.Event, every: float) -
             await asyncio.to_thread(domain.sweep_pending)
         except Exception as exc:  # core down: the next round tries again
             log.info("pending sweep skipped", extra={"error": type(exc).__name__})
+
+
+__all__ = [
+    "ACTIVE", "PENDING", "RETIRED", "STATES", "IDEMPOTENCY_HEADER", "IDEMPOTENCY_TABLE", "REPLAYED_HEADER",
+    "BatchCreated", "CoreAssetEvents", "Created", "DomainAssetMixin", "DomainAssets", "background_hooks",
+    "check_key", "idempotency_columns", "idempotency_table", "request_hash",
+]

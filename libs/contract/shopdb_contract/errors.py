@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = ["PROBLEM_BASE", "PROBLEM_CONTENT_TYPE", "BadRequestError", "ConflictError", "ContractError",
+    "ContractVersionError", "DependencyError", "ForbiddenError", "NotFoundError", "PayloadTooLargeError",
+    "PreconditionFailedError", "PreconditionRequiredError", "problem_type", "ProblemError",
+    "ServiceUnavailableError", "UnauthorizedError", "UnsupportedMediaTypeError", "ValidationProblem"]
+
 PROBLEM_BASE = "urn:shopdb:problem:"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 

@@ -19,9 +19,12 @@ import httpx
 
 from shopdb_contract.errors import ServiceUnavailableError
 
+__all__ = ["API_TOKEN_PREFIX", "INTROSPECT_PATH", "CachedIntrospection", "Introspect", "introspect_over_http",
+    "is_api_token"]
+
 API_TOKEN_PREFIX = "sdb_"
 INTROSPECT_PATH = "/internal/auth/introspect"
-SECRET_HEADER = "X-ShopDB-Registration-Secret"
+from shopdb_contract.wire import REGISTRATION_SECRET_HEADER as SECRET_HEADER  # noqa: E402
 
 # What core answers: {"active": bool, "id", "name", "role", "services"}.
 Introspect = Callable[[str], Awaitable[dict[str, Any]]]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +30,11 @@ from starlette.datastructures import URL
 from starlette.responses import JSONResponse
 
 from shopdb_contract.errors import PreconditionFailedError, ProblemError, ValidationProblem
+
+__all__ = ["DEFAULT_LIMIT", "EXACT_LOOKUPS", "MAX_LIMIT", "PAGING_PARAMS", "RANGE_LOOKUPS", "STRING_LOOKUPS",
+    "check_choices", "check_if_match", "envelope", "escape_like", "etag_of", "etag_response", "fetch_page",
+    "filter_conditions", "FilterField", "item_errors", "ListQuery", "lookup_condition", "order_clauses",
+    "parse_items", "parse_list_query", "parse_ordering"]
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -65,10 +70,16 @@ _PARSERS: dict[type, Callable[[str], Any]] = {
 
 @dataclass(frozen=True)
 class FilterField:
-    """A filterable field: the column it reads and the type its values parse as."""
+    """A filterable field: the column it reads and the type its values parse as.
+
+    `choices` are the values a field with fixed choices or reference data may hold (or a
+    function of the session giving them): an exact filter on any other value is refused with
+    422 naming the field, as NetBox does, rather than answering an empty list.
+    """
 
     column: Any
     type: type = str
+    choices: Collection[Any] | Callable[[Session], Collection[Any]] | None = None
 
     @property
     def lookups(self) -> frozenset[str]:
@@ -206,7 +217,27 @@ def lookup_condition(column, lookup: str, values: list[Any]):
     return not_(condition) if lookup == "nic" else condition
 
 
-def filter_conditions(query: ListQuery, filters: Mapping[str, FilterField]) -> list:
+def check_choices(query: ListQuery, filters: Mapping[str, FilterField], session: Session | None = None) -> None:
+    """Refuse an exact filter (`name=`, `name__n=`) on a value outside the field's choices;
+    choices read from the database are checked when a session is given."""
+    for name, lookup, values in query.filters:
+        choices = filters[name].choices
+        if choices is None or lookup not in ("", "n"):
+            continue
+        if callable(choices):
+            if session is None:
+                continue
+            choices = choices(session)
+        unknown = [v for v in values if v not in choices]
+        if unknown:
+            known = ", ".join(sorted(str(c) for c in choices))
+            key = f"{name}__{lookup}" if lookup else name
+            raise ValidationProblem(f"{key}: {unknown[0]!r} is not one of {known}", field=f"query.{key}")
+
+
+def filter_conditions(query: ListQuery, filters: Mapping[str, FilterField], session: Session | None = None) -> list:
+    """The SQL conditions of a query's filters (its values checked against `choices` first)."""
+    check_choices(query, filters, session)
     return [lookup_condition(filters[name].column, lookup, values) for name, lookup, values in query.filters]
 
 

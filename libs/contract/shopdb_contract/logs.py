@@ -8,6 +8,8 @@ import logging
 import sys
 from datetime import UTC, datetime
 
+__all__ = ["SECRET_KEYS", "configure_logging", "JsonFormatter"]
+
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
 # Keys never written to a log, whatever a caller passes in `extra`.

@@ -15,6 +15,9 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+__all__ = ["RESERVED_NAMES", "SERVICE_NAME", "AssetTypeSpec", "CollectorSpec", "EventSpec", "load_manifest",
+    "ManifestError", "NavigationItem", "parse_manifest", "ServiceManifest"]
+
 SERVICE_NAME = re.compile(r"^[a-z][a-z0-9_]{1,30}$")
 
 # Path segments core answers itself; a service may not take them as its name.

@@ -13,6 +13,8 @@ from alembic import command, context
 from alembic.config import Config
 from shopdb_contract.db import make_engine
 
+__all__ = ["alembic_config", "downgrade", "run_env", "upgrade"]
+
 
 def alembic_config(service_dir: str | Path, url: str) -> Config:
     service_dir = Path(service_dir).resolve()

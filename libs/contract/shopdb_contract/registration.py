@@ -23,7 +23,9 @@ from shopdb_contract.settings import ServiceSettings
 
 log = logging.getLogger("shopdb.registration")
 
-SECRET_HEADER = "X-ShopDB-Registration-Secret"
+from shopdb_contract.wire import REGISTRATION_SECRET_HEADER as SECRET_HEADER  # noqa: E402
+
+__all__ = ["REGISTER_PATH", "backoff_delays", "CoreUnreachable", "Registration", "ServiceRefused"]
 REGISTER_PATH = "/internal/services/register"
 
 

@@ -26,6 +26,8 @@ from sqlalchemy import Table, delete, or_, select, update
 from shopdb_contract.db import Database, utcnow
 from shopdb_contract.streams import StreamLimits, connect_with_retry, ensure_streams, pause, safe_url
 
+__all__ = ["OutboxRelay", "RelayOptions"]
+
 log = logging.getLogger("shopdb.relay")
 
 

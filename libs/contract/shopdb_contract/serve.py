@@ -18,6 +18,8 @@ from shopdb_contract.compat import check_name
 from shopdb_contract.errors import ContractError
 from shopdb_contract.manifest import ManifestError, load_manifest
 
+__all__ = ["main"]
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="shopdb-serve", description=__doc__)
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
 
     module = importlib.import_module(f"shopdb_{manifest.name}.app")
     app = module.create_app(manifest=manifest)
-    # uvloop + httptools: see DESIGN.md "Running it" for why not plain asyncio/h11.
+    # uvloop + httptools: see docs/architecture.md "Running it" for why not plain asyncio/h11.
     uvicorn.run(
         app,
         host=args.host,

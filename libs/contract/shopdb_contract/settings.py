@@ -13,6 +13,9 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing_extensions import Annotated
 
+__all__ = ["DEV_GATEWAY_TOKEN", "DEV_REGISTRATION_SECRET", "MIN_SECRET_LENGTH", "secret_problems",
+    "ServiceSettings", "SettingsError"]
+
 # Development values; production refuses them, so a forgotten secret fails loud.
 DEV_REGISTRATION_SECRET = "dev-registration-secret-change-me"
 DEV_GATEWAY_TOKEN = "dev-gateway-token-change-me"

@@ -16,6 +16,11 @@ from nats.aio.client import Client as NATS
 from nats.js import api
 from nats.js.errors import NotFoundError
 
+from shopdb_contract.wire import AUDIT_SUBJECTS, EVENT_SUBJECTS
+
+__all__ = ["connect", "connect_with_retry", "ensure_streams", "pause", "safe_url", "stream_configs",
+    "StreamLimits"]
+
 log = logging.getLogger("shopdb.streams")
 
 
@@ -42,14 +47,14 @@ def stream_configs(limits: StreamLimits) -> list[api.StreamConfig]:
         api.StreamConfig(
             name="AUDIT",
             description="Audit events of every ShopDB service; core stores each once.",
-            subjects=["shopdb.audit.>"],
+            subjects=[AUDIT_SUBJECTS],
             max_age=limits.audit_max_age_days * day,
             **common,
         ),
         api.StreamConfig(
             name="EVENTS",
             description="Domain events of every ShopDB service.",
-            subjects=["shopdb.events.>"],
+            subjects=[EVENT_SUBJECTS],
             max_age=limits.events_max_age_days * day,
             **common,
         ),

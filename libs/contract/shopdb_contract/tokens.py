@@ -21,6 +21,10 @@ import jwt
 
 from shopdb_contract.errors import ServiceUnavailableError, UnauthorizedError
 
+__all__ = ["ALGORITHMS", "AUDIENCE", "CLOCK_LEEWAY_SECONDS", "ISSUER", "KINDS", "ROLES",
+    "AccessTokenVerifier", "bearer_problem", "jwks_from_file", "jwks_from_url", "JWKSFetch", "KeySet",
+    "public_keys"]
+
 log = logging.getLogger("shopdb.auth")
 
 ISSUER = "shopdb"

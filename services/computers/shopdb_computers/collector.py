@@ -4,7 +4,7 @@ Built for batches of 1,000 PCs with 40 applications each:
 - one SELECT finds every pushed hostname's row, its content hash and its locks;
 - a record whose hash equals the stored one is `unchanged`: only `last_seen` moves, for the
   whole batch in one UPDATE, and no audit event is written;
-- new PCs are written as the saga says (domainasset.py): pending rows in one INSERT, their
+- new PCs are written by the contract's batch saga (`DomainAssets.create_many`): pending rows in one INSERT, their
   core assets in ONE call to core while their applications and interfaces are written (in
   bulk, beside the pending rows, by a second thread), then activation and audit;
 - applications and interfaces carry their own hash, so a changed OS does not rewrite 40
@@ -13,32 +13,28 @@ Built for batches of 1,000 PCs with 40 applications each:
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from fastapi import APIRouter
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
+from shopdb_contract import listing
 from shopdb_contract.collector import (
     CREATED,
     UNCHANGED,
     UPDATED,
     PushOutcome,
     PushRecord,
-    collector_router,
     content_hash,
     rejected,
 )
 from shopdb_contract.coreclient import CoreRefused, CoreUnavailable
 from shopdb_contract.db import utcnow
 from shopdb_contract.domainasset import ACTIVE, PENDING, DomainAssets
-from shopdb_contract.manifest import CollectorSpec, ServiceManifest
+from shopdb_contract.manifest import CollectorSpec
 from shopdb_contract.outbox import Actor
-from shopdb_computers.computers import service
+from shopdb_computers.computers.resource import ASSET_TYPE, ENTITY
 from shopdb_computers.computers.models import (
     ApplicationList,
     Computer,
@@ -76,34 +72,15 @@ def _interfaces(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"name": i["name"], "mac": i.get("mac", ""), "ipaddresses": list(i.get("ipaddresses", []))} for i in raw]
 
 
-def _in_background(work: Callable[..., None], *args: Any) -> Callable[[], BaseException | None]:
-    """Run `work(*args)` in a thread; the returned function waits for it and gives its error."""
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work(*args)
-        except BaseException as exc:  # handed to the waiting thread, which re-raises it
-            failure.append(exc)
-
-    thread = threading.Thread(target=run, name="computers-push-children", daemon=True)
-    thread.start()
-
-    def wait() -> BaseException | None:
-        thread.join()
-        return failure[0] if failure else None
-
-    return wait
-
-
 def _audited(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
 class ComputerCollector:
-    def __init__(self, *, domain: DomainAssets, spec: CollectorSpec) -> None:
-        self.domain = domain
-        self.spec = spec
+    def __init__(self, *, resource) -> None:
+        self.resource = resource
+        self.domain: DomainAssets = resource.domain
+        self.spec: CollectorSpec = resource.spec
 
     @property
     def database(self):
@@ -175,113 +152,63 @@ class ComputerCollector:
     # --- new computers ---------------------------------------------------------------------
 
     def _create(self, records: list[PushRecord], *, actor: Actor, now: datetime) -> list[PushOutcome]:
-        outcomes: list[PushOutcome] = []
-        ids = {r.index: uuid.uuid4() for r in records}
-        rows = []
+        """New PCs through the contract's batch saga (`DomainAssets.create_many`): pending rows
+        in bulk, their core assets in one call while their applications and interfaces are
+        written beside the pending rows, then activation and one audit event each."""
+        items = []
         for r in records:
             data = r.data
-            row = {
-                "id": ids[r.index], "hostname": r.identity, "hostname_key": r.key, "computertype": None,
+            details = {
+                "hostname": r.identity, "hostname_key": r.key, "computertype": None,
                 "osname": "", "osversion": "", "osbuild": "", "domain": "", "lastuser": "", "lastboot": None, "cpu": "",
                 "memory_mb": None, "disk_gb": None, "warrantyend": None, "source": DEFAULT_SOURCE,
                 "locked_fields": [], "collector_hash": r.hash, "last_seen": now,
                 "applications_hash": content_hash({"a": data["applications"]}) if "applications" in data else None,
                 "interfaces_hash": content_hash({"i": data["interfaces"]}) if "interfaces" in data else None,
-                "state": PENDING, "pending_since": now, "created": now, "updated": now,
             }
             for name in COLUMNS:
                 if name in data:
-                    row[name] = _value(name, data[name])
-            rows.append(row)
-        try:
-            with self.database.transaction() as session:
-                session.execute(insert(Computer.__table__), rows)
-        except IntegrityError:
-            # Another push created one of these hostnames a moment ago: the collector's next
-            # push finds it and updates it.
-            return [rejected(r, "another push created this computer at the same time; push it again", "hostname") for r in records]
-
-        # The children are written while core creates the assets (core is another process, so
-        # the two run side by side): rows of pending computers, invisible like them, and
-        # removed with them (ON DELETE CASCADE) when core refuses a record or the create is
-        # undone. Nothing else touches these rows until the thread is done.
-        children = _in_background(self._write_children, records, ids)
-        try:
-            pending, forget, undo = self._core_assets(records, ids, outcomes, actor=actor)
-        finally:
-            failure = children()
-        if forget:
-            self.domain.forget_pending(forget)
-        if undo:
-            self.domain._compensate(undo, core_may_have_it=True, actor=actor)
-        if failure is not None:
-            if pending:
-                self.domain._compensate([ids[r.index] for r in pending], core_may_have_it=True, actor=actor)
-            raise failure
-        if not pending:
-            return outcomes
-
-        accepted = [ids[r.index] for r in pending]
-        try:
-            with self.database.transaction() as session:
-                for start in range(0, len(accepted), _CHUNK):
-                    session.execute(
-                        update(Computer).where(Computer.id.in_(accepted[start:start + _CHUNK]))
-                        .values(state=ACTIVE, pending_since=None)
-                    )
-                entries = []
-                for r in pending:
-                    after = {"hostname": r.identity, "state": ACTIVE,
-                             **{k: v for k, v in r.data.items() if k not in ("hostname", *CORE_FIELDS)}}
-                    after.setdefault("source", DEFAULT_SOURCE)
-                    entries.append({"entity_type": service.ENTITY, "entity_id": ids[r.index], "action": "create",
-                                    "after": after, "actor": actor, "summary": "created by a collector push"})
-                self.domain.writer.audit_log_many(session, entries)
-        except BaseException:
-            self.domain._compensate(accepted, core_may_have_it=True, actor=actor)
-            raise
-        outcomes += [PushOutcome(r.index, CREATED, identity=r.identity, id=str(ids[r.index])) for r in pending]
+                    details[name] = _value(name, data[name])
+            asset = {"assetnumber": r.identity.upper(), "name": r.identity, **{f: data[f] for f in CORE_FIELDS if f in data}}
+            items.append({"details": details, "asset": asset, "record": r})
+        results = self.domain.create_many(
+            items, actor=actor, summary="created by a collector push",
+            bulk_children=self._write_children, audit_after=self._created_audit,
+        )
+        outcomes = []
+        for item, result in zip(items, results):
+            r = item["record"]
+            if result.error is None:
+                outcomes.append(PushOutcome(r.index, CREATED, identity=r.identity, id=str(result.asset_id)))
+            elif isinstance(result.error, CoreRefused) and result.error.index is None:
+                outcomes.append(rejected(r, f"core refused the batch: {result.error.detail}"))
+            elif isinstance(result.error, CoreRefused):
+                # Core names its own fields; the collector knows the PC by its hostname.
+                field = result.field or ""
+                field = "hostname" if "assetnumber" in field or "name" in field else (field.rsplit(".", 1)[-1] or None)
+                outcomes.append(rejected(r, f"core refused it: {result.error.detail.split(': ', 1)[-1]}", field))
+            elif isinstance(result.error, CoreUnavailable):
+                outcomes.append(rejected(r, result.error.detail))
+            else:
+                outcomes.append(rejected(r, "another push created this computer at the same time; push it again", "hostname"))
         return outcomes
 
-    def _write_children(self, records: list[PushRecord], ids: dict[int, uuid.UUID]) -> None:
-        apps = [application_row(ids[r.index], _apps(r.data["applications"])) for r in records if r.data.get("applications")]
-        nics = [{"computer_id": ids[r.index], **i} for r in records for i in _interfaces(r.data.get("interfaces", []))]
+    @staticmethod
+    def _created_audit(item: dict[str, Any]) -> dict[str, Any]:
+        r = item["record"]
+        after = {"hostname": r.identity, "state": ACTIVE, **{k: v for k, v in r.data.items() if k not in ("hostname", *CORE_FIELDS)}}
+        after.setdefault("source", DEFAULT_SOURCE)
+        return after
+
+    def _write_children(self, pending: list[tuple[uuid.UUID, dict[str, Any]]]) -> None:
+        apps = [application_row(i, _apps(item["record"].data["applications"]))
+                for i, item in pending if item["record"].data.get("applications")]
+        nics = [{"computer_id": i, **nic} for i, item in pending for nic in _interfaces(item["record"].data.get("interfaces", []))]
         with self.database.transaction() as session:
             if apps:
                 session.execute(insert(ApplicationList.__table__), apps)
             if nics:
                 session.execute(insert(Interface.__table__), nics)
-
-    def _core_assets(
-        self, records: list[PushRecord], ids: dict[int, uuid.UUID], outcomes: list[PushOutcome], *, actor: Actor
-    ) -> tuple[list[PushRecord], list[uuid.UUID], list[uuid.UUID]]:
-        """The core assets: one call for the batch; a refused item is set aside and the rest
-        sent again. Returns (accepted records, pending rows to forget, creates to undo); the
-        rejections are added to `outcomes`."""
-        pending = list(records)
-        forget: list[uuid.UUID] = []
-        while pending:
-            items = [
-                {"id": ids[r.index], "type": service.ASSET_TYPE, "assetnumber": r.identity.upper(), "name": r.identity,
-                 **{f: r.data[f] for f in CORE_FIELDS if f in r.data}}
-                for r in pending
-            ]
-            try:
-                self.domain.core.upsert_assets(items, actor=actor)
-                break
-            except CoreRefused as exc:
-                if exc.index is None or not 0 <= exc.index < len(pending):
-                    outcomes += [rejected(r, f"core refused the batch: {exc.detail}") for r in pending]
-                    return [], forget + [ids[r.index] for r in pending], []
-                bad = pending.pop(exc.index)
-                field = exc.problem.get("field", "") or ""
-                field = "hostname" if "assetnumber" in field or "name" in field else (field.rsplit(".", 1)[-1] or None)
-                outcomes.append(rejected(bad, f"core refused it: {exc.detail.split(': ', 1)[-1]}", field))
-                forget.append(ids[bad.index])
-            except CoreUnavailable as exc:
-                outcomes += [rejected(r, f"{exc.detail}") for r in pending]
-                return [], forget, [ids[r.index] for r in pending]
-        return pending, forget, []
 
     # --- known computers -------------------------------------------------------------------
 
@@ -361,7 +288,7 @@ class ComputerCollector:
                     values["updated"] = now
                 session.execute(update(Computer).where(Computer.id == row.id).values(**values))
                 if after:
-                    entries.append({"entity_type": service.ENTITY, "entity_id": row.id, "action": "update",
+                    entries.append({"entity_type": ENTITY, "entity_id": row.id, "action": "update",
                                     "before": before, "after": after, "actor": actor,
                                     "summary": "updated by a collector push"})
                 outcome = UPDATED if changed else UNCHANGED
@@ -404,12 +331,10 @@ class ComputerCollector:
 
     def stale(self, *, before: datetime, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
         with self.database.session() as session:
-            return service.stale_computers(session, before=before, limit=limit, offset=offset)
-
-
-def router(manifest: ServiceManifest, settings) -> APIRouter:
-    return collector_router(
-        manifest=manifest,
-        target=lambda request: request.app.state.collector_target,
-        stale_days=settings.stale_days,
-    )
+            count, rows = listing.fetch_page(
+                session, select(Computer), count_from=Computer, conditions=self.resource.stale_conditions(before),
+                order_by=[Computer.last_seen.asc(), Computer.id], limit=limit, offset=offset,
+            )
+        return count, [
+            {"id": str(r.id), "hostname": r.hostname, "last_seen": _audited(r.last_seen), "source": r.source} for r in rows
+        ]

@@ -153,3 +153,19 @@ def test_listing_a_page_reads_the_count_and_the_page_in_two_queries(client, data
         event.remove(database.engine, "before_cursor_execute", count)
     assert len(page["results"]) == 20 and all(r["location"]["name"] == "Hall A" for r in page["results"])
     assert len(statements) == 2, statements
+
+
+def test_an_asset_number_differing_only_in_case_is_taken(client):
+    assert client.post("/api/assets", json={"assetnumber": "G-0001", "name": "Gauge", "type": "tool"}).status_code == 201
+    assert_problem(client.post("/api/assets", json={"assetnumber": "g-0001", "name": "Other", "type": "tool"}), 409, field="assetnumber")
+    other = client.post("/api/assets", json={"assetnumber": "G-0002", "name": "Other", "type": "tool"}).json()
+    assert_problem(client.patch(f"/api/assets/{other['id']}", json={"assetnumber": "g-0001"}), 409, field="assetnumber")
+    # Its own number in another case is a rename, not a clash.
+    renamed = client.patch(f"/api/assets/{other['id']}", json={"assetnumber": "g-0002"})
+    assert renamed.status_code == 200 and renamed.json()["assetnumber"] == "g-0002"
+
+
+def test_a_filter_on_reference_data_refuses_an_unknown_value_naming_it(client):
+    assert_problem(client.get("/api/assets", params={"status": "broken"}), 422, field="status")
+    assert_problem(client.get("/api/assets", params={"type": "spaceship"}), 422, field="type")
+    assert client.get("/api/assets", params={"status": "in_use"}).status_code == 200

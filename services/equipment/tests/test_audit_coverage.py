@@ -45,13 +45,13 @@ def scenario(walk: Walk) -> set[tuple[str, str]]:
                           "criticality": (None, "medium"), "state": (None, "active")},
                  json={"machinenumber": "2001", "equipmenttype": "lathe", "controllertype": "fanuc",
                        "department": "Turning", "name": "Lathe 2001"})
-    step("PATCH", "/api/equipment/{equipment_id}", f"/api/equipment/{lathe['id']}", entity="equipment",
+    step("PATCH", "/api/equipment/{asset_id}", f"/api/equipment/{lathe['id']}", entity="equipment",
          action="update", entity_id=lathe["id"],
          changes={"criticality": ("medium", "high"), "controllerversion": ("", "31i-B")},
          json={"criticality": "high", "controllerversion": "31i-B"})
-    step("DELETE", "/api/equipment/{equipment_id}", f"/api/equipment/{lathe['id']}", entity="equipment",
+    step("DELETE", "/api/equipment/{asset_id}", f"/api/equipment/{lathe['id']}", entity="equipment",
          action="delete", entity_id=lathe["id"], changes={"state": ("active", "retired")})
-    step("POST", "/api/equipment/{equipment_id}/restore", f"/api/equipment/{lathe['id']}/restore", entity="equipment",
+    step("POST", "/api/equipment/{asset_id}/restore", f"/api/equipment/{lathe['id']}/restore", entity="equipment",
          action="restore", entity_id=lathe["id"], changes={"state": ("retired", "active")})
 
     # --- collector push: created and updated in one batch, then unchanged -------------------

@@ -1,5 +1,5 @@
-"""Equipment across services: create both or neither, idempotent retries, the computers that
-control a machine, retire in core mirrored here, audit keyed by the core asset's UUID."""
+"""Equipment across services: create both or neither, idempotent retries, the assets that
+control a machine (from core), retire in core mirrored here, audit keyed by the core asset's UUID."""
 
 from __future__ import annotations
 
@@ -63,9 +63,8 @@ def test_the_equipment_view_lists_the_computers_that_control_it(client, core):
     view = client.get(f"/api/equipment/{machine['id']}").json()
     assert [c["id"] for c in view["controlledby"]] == [pc["id"]]
     assert view["controlledby"][0]["inheritsposition"] is True
-    # No computers service at this site: listed from core, without a hostname, and said so.
-    assert view["controlledby"][0]["hostname"] is None
-    assert "not enabled" in view["computers"]
+    # From core alone: the controlling asset's number and name, no other service asked.
+    assert (view["controlledby"][0]["assetnumber"], view["controlledby"][0]["name"]) == ("PC-1", "PC")
 
 
 def test_a_machine_retired_in_core_is_retired_here(client, core):
@@ -155,3 +154,10 @@ def test_locking_a_field_collectors_do_not_send_is_refused_naming_it(client, cor
     machine = client.post("/api/equipment", json=MACHINE).json()
     response = client.patch(f"/api/equipment/{machine['id']}", json={"locked_fields": ["colour"]})
     assert_problem(response, 422, field="locked_fields")
+
+
+def test_a_filter_on_a_fixed_choice_or_reference_data_refuses_an_unknown_value(client, core):
+    client.post("/api/equipment", json=MACHINE)
+    assert_problem(client.get("/api/equipment", params={"criticality": "whenever"}), 422, field="criticality")
+    assert_problem(client.get("/api/equipment", params={"equipmenttype": "spaceship"}), 422, field="equipmenttype")
+    assert client.get("/api/equipment", params={"criticality": "medium"}).json()["count"] == 1

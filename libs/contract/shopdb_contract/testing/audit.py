@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import Table, delete, select
 
+__all__ = ["WRITE_METHODS", "AuditWalk", "check_event", "write_operations"]
+
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
 
 

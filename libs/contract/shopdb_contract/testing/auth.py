@@ -28,6 +28,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from shopdb_contract.tokens import AUDIENCE, ISSUER
 
+__all__ = ["bearer", "signing_key", "SigningKey", "tampered", "unsigned_token"]
+
 
 @dataclass
 class SigningKey:

@@ -17,6 +17,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+__all__ = ["DEFAULT_MYSQL", "backends", "fresh_database", "mysql_available", "mysql_server_url"]
+
 DEFAULT_MYSQL = "mysql+pymysql://root@127.0.0.1:3306/"
 
 

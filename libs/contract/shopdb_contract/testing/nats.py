@@ -10,6 +10,8 @@ from pathlib import Path
 
 from shopdb_contract.processes import ManagedProcess, free_port, nats_process
 
+__all__ = ["NatsServer", "running_nats", "wait_tcp"]
+
 
 def wait_tcp(host: str, port: int, *, timeout: float = 10.0, process: ManagedProcess | None = None) -> None:
     deadline = time.monotonic() + timeout

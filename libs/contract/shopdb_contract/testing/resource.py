@@ -26,6 +26,8 @@ from starlette.testclient import TestClient
 
 from shopdb_contract.testing.auth import signing_key
 
+__all__ = ["PROBLEM", "assert_problem", "matches", "names_field", "problem_fields", "ResourceAPITests"]
+
 PROBLEM = "application/problem+json"
 
 

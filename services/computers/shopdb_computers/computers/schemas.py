@@ -9,6 +9,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shopdb_contract.assetfields import AssetName, AssetNumber, SerialNumber
+
 Hostname = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 ]
@@ -50,10 +52,10 @@ class ComputerCreate(Body):
     applications: list[ApplicationIn] = Field(default_factory=list, max_length=2000)
     interfaces: list[InterfaceIn] = Field(default_factory=list, max_length=64)
     # The core asset's fields; assetnumber and name default to the hostname.
-    assetnumber: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    assetnumber: AssetNumber | None = None
+    name: AssetName | None = None
     location: uuid.UUID | None = None
-    serialnumber: Text(100) = ""
+    serialnumber: SerialNumber = ""
 
 
 class ComputerUpdate(Body):
@@ -74,7 +76,7 @@ class ComputerUpdate(Body):
     locked_fields: list[str] = None
     applications: list[ApplicationIn] = Field(default=None, max_length=2000)
     interfaces: list[InterfaceIn] = Field(default=None, max_length=64)
-    assetnumber: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] = None
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] = None
+    assetnumber: AssetNumber = None
+    name: AssetName = None
     location: uuid.UUID = None
-    serialnumber: Text(100) = None
+    serialnumber: SerialNumber = None

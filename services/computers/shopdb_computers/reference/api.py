@@ -1,4 +1,4 @@
-"""Computer types at /api/computers/types (before /api/computers/{id})."""
+"""Adding a computer type (admins); the list is the declared reference's `GET /api/computers/types`."""
 
 from __future__ import annotations
 
@@ -19,12 +19,6 @@ class ComputerTypeCreate(BaseModel):
     key: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,29}$")]
     label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
     sortorder: int = Field(default=100, ge=0, le=100000)
-
-
-@router.get("")
-def list_types(session: DbSession) -> dict:
-    rows = service.list_computer_types(session)
-    return {"count": len(rows), "results": [service.computer_type_out(r) for r in rows]}
 
 
 @router.post("", status_code=201, dependencies=[require_role("admin")])

@@ -25,11 +25,12 @@ from sqlalchemy.orm import Session
 
 from shopdb_contract import auditing, listing
 from shopdb_contract.db import utcnow
+from shopdb_contract.wire import ACTOR_HEADER, SERVICE_HEADER
 from shopdb_contract.deps import DbSession
 from shopdb_contract.errors import ConflictError, ForbiddenError, ValidationProblem
 from shopdb_contract.outbox import Actor, OutboxWriter
 from shopdb_core.assets import service
-from shopdb_core.assets.models import Asset
+from shopdb_core.assets.models import Asset, assetnumber_key
 from shopdb_core.assets.position import resolve_position
 from shopdb_core.assets.schemas import AssetName, AssetNumber, Coordinate, Key, SerialNumber
 from shopdb_core.audit.models import Outbox
@@ -41,13 +42,8 @@ from shopdb_core.registry.api import require_registration_secret
 from shopdb_core.relationships import service as relationships
 from shopdb_core.relationships.models import Relationship
 
-SERVICE_HEADER = "X-ShopDB-Service"
-ACTOR_HEADER = "X-ShopDB-Actor"
 MAX_ITEMS = 10000
 
-# Fields compared and set one by one; the references (location, vendor, model) go through
-# the checks of the public API.
-_PLAIN = ("assetnumber", "name", "serialnumber", "notes", "mapx", "mapy")
 
 
 def calling_service(
@@ -147,22 +143,24 @@ def upsert_assets(session: Session, *, service_name: str, items: Sequence[dict[s
         seen[asset_id] = index
     existing = {row.id: row for row in session.scalars(select(Asset).where(Asset.id.in_(ids)))} if ids else {}
 
-    # Asset numbers asked for, checked against the table and against each other at once.
+    # Asset numbers asked for (without case), checked against the table and each other at once.
     wanted: dict[str, int] = {}
     for index, item in enumerate(items):
         number = item.get("assetnumber")
         current = existing.get(item["id"])
         if number is None or (current is not None and current.assetnumber == number):
             continue
-        if number in wanted:
+        key = assetnumber_key(number)
+        if key in wanted:
             raise _error(index, "assetnumber", f"asset number {number!r} appears more than once in the batch", ConflictError)
-        wanted[number] = index
+        wanted[key] = index
     if wanted:
-        for number, holder in session.execute(
-            select(Asset.assetnumber, Asset.id).where(Asset.assetnumber.in_(list(wanted)))
+        for key, holder in session.execute(
+            select(Asset.assetnumberkey, Asset.id).where(Asset.assetnumberkey.in_(list(wanted)))
         ):
-            index = wanted[number]
+            index = wanted[key]
             if holder != items[index]["id"]:
+                number = items[index]["assetnumber"]
                 raise _error(index, "assetnumber", f"asset number {number!r} is taken (asset {holder})", ConflictError)
 
     results = []
@@ -187,15 +185,14 @@ def upsert_assets(session: Session, *, service_name: str, items: Sequence[dict[s
                     id=item["id"], assetnumber=item["assetnumber"], name=item["name"], type=item["type"],
                     status=item.get("status") or "in_use", serialnumber="", notes="", created=now, updated=now,
                 )
-                _set_fields(session, asset, item)
+                service.apply_fields(session, asset, _fields(item), numbers_checked=True, known_types=owned,
+                                     known_statuses=statuses)
                 created.append(asset)
                 results.append({"id": str(asset.id), "outcome": "created", "changed": []})
                 continue
             _require_owned(asset, owned, service_name)
-            changed = _set_fields(session, asset, item)
-            if item.get("status") is not None and item["status"] != asset.status:
-                asset.status = item["status"]
-                changed.append("status")
+            changed = service.apply_fields(session, asset, _fields(item), numbers_checked=True, known_types=owned,
+                                           known_statuses=statuses)
             if changed:
                 asset.updated = now
             results.append({"id": str(asset.id), "outcome": "updated" if changed else "unchanged", "changed": changed})
@@ -224,26 +221,10 @@ def _insert_created(session: Session, assets: list[Asset]) -> None:
     ])
 
 
-def _set_fields(session: Session, asset: Asset, item: dict[str, Any]) -> list[str]:
-    changed = []
-    for name in _PLAIN:
-        if name in item and item[name] is not None and getattr(asset, name) != item[name]:
-            setattr(asset, name, item[name])
-            changed.append(name)
-    if item.get("location") is not None and item["location"] != asset.location_id:
-        asset.location_id = locations.require_location(session, location_id=item["location"]).id
-        changed.append("location")
-    if item.get("vendor") is not None and item["vendor"] != asset.vendor_id:
-        asset.vendor_id = reference.require_vendor(session, vendor_id=item["vendor"]).id
-        changed.append("vendor")
-    if item.get("model") is not None and item["model"] != asset.model_id:
-        model = reference.require_model(session, model_id=item["model"])
-        asset.model_id = model.id
-        asset.vendor_id = model.vendor_id
-        changed.append("model")
-    if (asset.mapx is None) != (asset.mapy is None):
-        raise ValidationProblem("mapx and mapy go together: give both or clear both", field="mapx")
-    return changed
+def _fields(item: dict[str, Any]) -> dict[str, Any]:
+    """An upsert item's core fields. A null for a required field means "not sent" (a service
+    sends what it knows); for an optional one it clears it, as in the public API."""
+    return {k: v for k, v in item.items() if k != "id" and not (v is None and k in service.REQUIRED)}
 
 
 def discard_assets(session: Session, *, service_name: str, ids: Sequence[uuid.UUID]) -> list[str]:

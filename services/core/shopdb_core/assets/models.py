@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import Double, ForeignKey, Index, String, Text, Uuid
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from shopdb_contract.auditing import audited
 from shopdb_contract.db import UTCDateTime, new_uuid, utcnow
@@ -15,7 +15,12 @@ from shopdb_core.locations.models import Location
 from shopdb_core.reference.models import AssetModel, Vendor
 
 
-@audited("asset")
+def assetnumber_key(value: str) -> str:
+    """The form asset numbers are compared in: without case."""
+    return value.casefold()
+
+
+@audited("asset", exclude=("assetnumberkey",))
 class Asset(Base):
     __tablename__ = "assets"
     # The list filters by type, status or location and orders by assetnumber by default: each
@@ -29,6 +34,9 @@ class Asset(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_uuid)
     assetnumber: Mapped[str] = mapped_column(String(64), unique=True)
+    # Asset numbers are unique regardless of case (`g-0001` is `G-0001`), on every database:
+    # the folded form is the unique key, kept by `assetnumber`'s validator.
+    assetnumberkey: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
     type: Mapped[str] = mapped_column(ForeignKey("asset_types.name"))
     status: Mapped[str] = mapped_column(ForeignKey("asset_statuses.key"))
@@ -43,6 +51,11 @@ class Asset(Base):
     retiredfrom: Mapped[str | None] = mapped_column(String(20))
     created: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
+
+    @validates("assetnumber")
+    def _fold_assetnumber(self, _key: str, value: str) -> str:
+        self.assetnumberkey = assetnumber_key(value)
+        return value
 
     location: Mapped[Location | None] = relationship(lazy="raise")
     vendor: Mapped[Vendor | None] = relationship(lazy="raise")

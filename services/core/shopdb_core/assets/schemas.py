@@ -4,17 +4,11 @@ answers show them as {id, name}."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
-
-from pydantic import Field, StringConstraints
-
+# The field types are the contract's, defined once for core and every domain service.
+from shopdb_contract.assetfields import AssetName, AssetNumber, Coordinate, Key, SerialNumber
 from shopdb_core.reference.schemas import Body
 
-AssetNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-AssetName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Key = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
-SerialNumber = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-Coordinate = Annotated[float, Field(allow_inf_nan=False)]
+__all__ = ["AssetBulkUpdate", "AssetCreate", "AssetName", "AssetNumber", "AssetUpdate", "Coordinate", "Key", "SerialNumber"]
 
 
 class AssetCreate(Body):

@@ -18,17 +18,18 @@ from shopdb_contract import auditing, listing
 from shopdb_contract.db import utcnow
 from shopdb_contract.errors import ConflictError, NotFoundError, ValidationProblem
 from shopdb_contract.outbox import OutboxWriter
-from shopdb_core.assets.models import Asset
+from shopdb_core.assets.models import Asset, assetnumber_key
 from shopdb_core.locations import service as locations
 from shopdb_core.reference import service as reference
-from shopdb_core.reference.models import AssetModel
+from shopdb_core.reference.models import AssetModel, AssetStatus, AssetType
 
 FILTERS = {
     "id": listing.FilterField(Asset.id, uuid.UUID),
     "assetnumber": listing.FilterField(Asset.assetnumber),
     "name": listing.FilterField(Asset.name),
-    "type": listing.FilterField(Asset.type),
-    "status": listing.FilterField(Asset.status),
+    # Reference data: a value nobody declared is refused (422), not answered with an empty list.
+    "type": listing.FilterField(Asset.type, choices=lambda session: set(session.scalars(select(AssetType.name)))),
+    "status": listing.FilterField(Asset.status, choices=lambda session: set(session.scalars(select(AssetStatus.key)))),
     "serialnumber": listing.FilterField(Asset.serialnumber),
     "vendor": listing.FilterField(Asset.vendor_id, uuid.UUID),
     "model": listing.FilterField(Asset.model_id, uuid.UUID),
@@ -78,7 +79,7 @@ def asset_brief(row: Asset) -> dict[str, Any]:
 
 
 def list_assets(session: Session, *, query: listing.ListQuery) -> tuple[int, list[Asset]]:
-    conditions = listing.filter_conditions(query, FILTERS)
+    conditions = listing.filter_conditions(query, FILTERS, session)
     include_retired = (query.first("include_retired") or "").lower() in ("true", "1", "yes")
     # Retired and disposed assets are off the floor: out of the list unless asked for.
     if "status" not in query.names() and not include_retired:
@@ -130,52 +131,94 @@ def require_asset(session: Session, *, asset_id: uuid.UUID, field: str) -> Asset
     return row
 
 
-def _check_assetnumber(session: Session, assetnumber: str, *, exclude: uuid.UUID | None) -> None:
-    other = session.scalar(select(Asset.id).where(Asset.assetnumber == assetnumber))
+def check_assetnumber(session: Session, assetnumber: str, *, exclude: uuid.UUID | None) -> None:
+    """A free asset number, compared without case (`g-0001` is taken by `G-0001`)."""
+    other = session.scalar(select(Asset.id).where(Asset.assetnumberkey == assetnumber_key(assetnumber)))
     if other is not None and other != exclude:
         raise ConflictError(f"asset number {assetnumber!r} is taken (asset {other})", field="assetnumber")
 
 
-def _apply(session: Session, asset: Asset, data: dict[str, Any]) -> None:
-    """Check each given field against the reference data and set it."""
+REQUIRED = ("assetnumber", "name", "type", "status")
+# Core's asset fields a caller may set (the public API and the domain services' upsert alike).
+FIELDS = (*REQUIRED, "location", "vendor", "model", "serialnumber", "mapx", "mapy", "notes")
+
+
+def apply_fields(
+    session: Session,
+    asset: Asset,
+    data: dict[str, Any],
+    *,
+    numbers_checked: bool = False,
+    known_types: set[str] | None = None,
+    known_statuses: set[str] | None = None,
+) -> list[str]:
+    """The one rule set of core's asset fields: check each given field and set it; returns the
+    fields that changed. The public API and the internal upsert both write through here.
+
+    A given null clears an optional field (location, vendor, model, the position); the
+    required ones cannot be cleared. A model brings its vendor, and a model of another vendor
+    than the one given is refused. A position is both coordinates or neither. A batch checks
+    its asset numbers at once (`numbers_checked`) and passes the types and statuses it read.
+    """
+    changed: list[str] = []
+
+    def put(name: str, value: Any) -> None:
+        if getattr(asset, name) != value:
+            setattr(asset, name, value)
+            changed.append(name.removesuffix("_id"))
+
+    for name in REQUIRED:
+        if name in data and data[name] is None:
+            raise ValidationProblem(f"{name} cannot be cleared", field=name)
     if "assetnumber" in data and data["assetnumber"] != asset.assetnumber:
-        _check_assetnumber(session, data["assetnumber"], exclude=asset.id)
-        asset.assetnumber = data["assetnumber"]
+        if not numbers_checked:
+            check_assetnumber(session, data["assetnumber"], exclude=asset.id)
+        put("assetnumber", data["assetnumber"])
+    if "name" in data:
+        put("name", data["name"])
     if "type" in data:
-        asset.type = reference.require_asset_type(session, name=data["type"]).name
+        if known_types is None or data["type"] not in known_types:
+            data_type = reference.require_asset_type(session, name=data["type"]).name
+        else:
+            data_type = data["type"]
+        put("type", data_type)
     if "status" in data:
-        asset.status = reference.require_status(session, key=data["status"]).key
+        if known_statuses is None or data["status"] not in known_statuses:
+            put("status", reference.require_status(session, key=data["status"]).key)
+        else:
+            put("status", data["status"])
     if "location" in data:
         loc = data["location"]
-        asset.location_id = locations.require_location(session, location_id=loc).id if loc else None
+        put("location_id", locations.require_location(session, location_id=loc).id if loc else None)
     if "vendor" in data:
         vendor = data["vendor"]
-        asset.vendor_id = reference.require_vendor(session, vendor_id=vendor).id if vendor else None
+        put("vendor_id", reference.require_vendor(session, vendor_id=vendor).id if vendor else None)
     if "model" in data:
         model_id = data["model"]
         model = reference.require_model(session, model_id=model_id) if model_id else None
-        asset.model_id = model.id if model else None
+        put("model_id", model.id if model else None)
         if model is not None and data.get("vendor") is None:
-            asset.vendor_id = model.vendor_id  # the model names its vendor; no need to say it twice
-    if asset.model_id is not None:
+            put("vendor_id", model.vendor_id)  # the model names its vendor; no need to say it twice
+    if asset.model_id is not None and ("model" in data or "vendor" in data):
         model = session.get(AssetModel, asset.model_id)
         if asset.vendor_id != model.vendor_id:
             raise ValidationProblem(f"model {model.name!r} is not made by the given vendor", field="model")
-    for name in ("name", "serialnumber", "mapx", "mapy", "notes"):
+    for name in ("serialnumber", "mapx", "mapy", "notes"):
         if name in data:
-            setattr(asset, name, data[name])
+            put(name, data[name] if data[name] is not None or name in ("mapx", "mapy") else "")
     # A position is a point: half of one would put the asset nowhere in particular.
     if (asset.mapx is None) != (asset.mapy is None):
         missing = "mapy" if asset.mapy is None else "mapx"
         raise ValidationProblem("mapx and mapy go together: give both or clear both", field=missing)
+    return changed
 
 
 def create_asset(session: Session, *, data: dict[str, Any]) -> Asset:
-    _check_assetnumber(session, data["assetnumber"], exclude=None)
+    check_assetnumber(session, data["assetnumber"], exclude=None)
     asset = Asset(id=uuid.uuid4(), assetnumber=data["assetnumber"], serialnumber="", notes="")
     data = {"status": "in_use", **data}
     data.pop("assetnumber")
-    _apply(session, asset, data)
+    apply_fields(session, asset, data)
     asset.retiredfrom = None
     session.add(asset)
     session.flush()
@@ -183,7 +226,7 @@ def create_asset(session: Session, *, data: dict[str, Any]) -> Asset:
 
 
 def update_asset(session: Session, *, asset: Asset, changes: dict[str, Any]) -> Asset:
-    _apply(session, asset, changes)
+    apply_fields(session, asset, changes)
     if changes:
         asset.updated = utcnow()
     session.flush()

@@ -26,6 +26,7 @@ from sqlalchemy.exc import OperationalError
 
 from shopdb_contract.db import Database, utcnow
 from shopdb_contract.streams import StreamLimits, connect_with_retry, ensure_streams, pause
+from shopdb_contract.wire import AUDIT_SUBJECTS
 from shopdb_core.audit.models import AuditDeadLetter, AuditEvent
 
 log = logging.getLogger("shopdb.audit.store")
@@ -172,7 +173,7 @@ class AuditStore:
                 try:
                     await ensure_streams(nc, self.limits)
                     sub = await js.pull_subscribe(
-                        "shopdb.audit.>",
+                        AUDIT_SUBJECTS,
                         durable=DURABLE,
                         stream="AUDIT",
                         config=api.ConsumerConfig(

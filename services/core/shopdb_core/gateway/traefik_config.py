@@ -23,7 +23,7 @@ INTERNAL_ENTRYPOINT = "traefik"
 # Defined in gateway/dynamic/middlewares.yml; referenced across providers with "@file".
 COMMON_MIDDLEWARES = ("security-headers@file", "body-limit@file")
 ROUTE_SOURCE_PATH = "/internal/gateway/traefik"
-GATEWAY_TOKEN_HEADER = "X-ShopDB-Gateway-Token"
+from shopdb_contract.wire import GATEWAY_TOKEN_HEADER  # noqa: E402
 DEFAULT_BODY_LIMIT = 10 * 1024 * 1024
 
 

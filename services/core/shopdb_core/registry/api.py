@@ -21,7 +21,7 @@ from shopdb_core.registry.schemas import (
     ServiceRead,
 )
 
-SECRET_HEADER = "X-ShopDB-Registration-Secret"
+from shopdb_contract.wire import REGISTRATION_SECRET_HEADER as SECRET_HEADER  # noqa: E402
 
 
 def require_registration_secret(

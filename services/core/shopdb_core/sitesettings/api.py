@@ -11,6 +11,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from shopdb_contract import listing
 from shopdb_contract.auth import require_role
 from shopdb_contract.deps import DbSession
+from shopdb_contract.wire import SERVICE_HEADER
 from shopdb_contract.errors import UnauthorizedError
 from shopdb_contract.registration import SECRET_HEADER
 from shopdb_core.sitesettings import service
@@ -75,7 +76,7 @@ def put_service_setting(
     request: Request,
     session: DbSession,
     secret: Annotated[str | None, Header(alias=SECRET_HEADER)] = None,
-    writer: Annotated[str | None, Header(alias="X-ShopDB-Service")] = None,
+    writer: Annotated[str | None, Header(alias=SERVICE_HEADER)] = None,
 ):
     writer = _authenticated_service(request, secret, writer)
     row = service.write_setting(session, key=key, value=body.value, writer=writer)

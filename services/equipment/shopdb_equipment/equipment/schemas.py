@@ -6,15 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from shopdb_contract.assetfields import AssetName, AssetNumber, Coordinate
 MachineNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 Key = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=40)]
 Text50 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)]
 Text100 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
-AssetNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-AssetName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Coordinate = Annotated[float, Field(allow_inf_nan=False)]
 Criticality = Literal["low", "medium", "high", "critical"]
 
 # Fields kept by core, not here: sent on to the core asset.

@@ -1,0 +1,1 @@
+"""Gauges: an example domain service, written only from the contract's declarations."""
